@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# bpf/<family>.bpf.c -> $(O)/bpf/<family>.bpf.o -> $(O)/<family>.skel.h, then one
+# netsight binary with every object embedded. Everything generated goes to $(O).
+# Adding a probe family is adding its name to BPF_FAMILIES.
+#
+#   make            build $(O)/netsight
+#   make check      unit, BPF load and integration tests (root for the last two)
+#   make bench      overhead benchmarks (root)
+#   V=1             show full commands; O=dir to build elsewhere;
+#   VMLINUX_H=file  use this vmlinux.h instead of dumping the running kernel's BTF
+
+O ?= build
+V ?= 0
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PYTHON ?= python3
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+VERSION := $(shell cat VERSION)
+
+BPF_FAMILIES := owner conn
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-9s %s\n' '$(1)' '$(2)';
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+WARNINGS := -Wall -Wextra -Werror
+LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+
+CFLAGS ?= -O2 -g
+BASE_CFLAGS := $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -DNS_VERSION='"$(VERSION)"' \
+	-Iinclude -Isrc -I$(O) $(LIBBPF_CFLAGS) -MMD -MP
+LDLIBS := $(LIBBPF_LIBS) -lelf -lz -lm
+# libbpf's BPF_PROG() declares a ctx parameter that most programs never use.
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARNINGS) -Wno-unused-parameter \
+	-Iinclude -Ibpf -I$(O) -MMD -MP
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRCS := $(wildcard src/lib/*.c)
+PROBE_SRCS := $(wildcard src/probes/*.c)
+CLI_SRCS := $(wildcard src/cli/*.c)
+APP_SRCS := $(LIB_SRCS) $(PROBE_SRCS) $(CLI_SRCS)
+APP_OBJS := $(patsubst %.c,$(O)/%.o,$(APP_SRCS))
+
+SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_FAMILIES))
+BPF_OBJS := $(patsubst %,$(O)/bpf/%.bpf.o,$(BPF_FAMILIES))
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
+# Unit tests link everything but the command line entry point, under sanitizers.
+SAN_OBJS := $(patsubst %.c,$(O)/san/%.o,$(LIB_SRCS) $(PROBE_SRCS) \
+	$(filter-out src/cli/main.c,$(CLI_SRCS)))
+TEST_LIB_OBJS := $(patsubst %.c,$(O)/san/%.o,$(wildcard tests/lib/*.c))
+
+.PHONY: all clean check test-unit test-bpf test-integration format format-check bench
+
+all: $(O)/netsight
+
+ifdef VMLINUX_H
+$(O)/vmlinux.h: $(VMLINUX_H)
+	$(call msg,CP,$@)
+	$(Q)mkdir -p $(@D) && cp $< $@
+else
+$(O)/vmlinux.h:
+	$(call msg,BTF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)test -r $(VMLINUX_BTF) || { echo "no kernel BTF at $(VMLINUX_BTF): build on a kernel with CONFIG_DEBUG_INFO_BTF=y or pass VMLINUX_H=" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+endif
+
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(O)/%.skel.h: $(O)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(O)/src/%.o: src/%.c | $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(O)/netsight: $(APP_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# Unit tests: ASan + UBSan, cmocka.
+$(O)/san/%.o: %.c | $(SKELS)
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) -Itests -O1 -g $(SAN_FLAGS) -c $< -o $@
+
+$(O)/tests/%: $(O)/san/tests/unit/%.o $(SAN_OBJS) $(TEST_LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_FLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+test-unit: $(UNIT_TESTS)
+	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_TESTS)
+
+test-bpf: $(O)/netsight
+	$(Q)$(O)/netsight doctor --load-only
+
+test-integration: $(O)/netsight
+	$(Q)NETSIGHT=$(abspath $(O)/netsight) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+check: format-check test-unit test-bpf test-integration
+
+format:
+	$(Q)clang-format -i $(shell git ls-files '*.c' '*.h')
+
+format-check:
+	$(call msg,FORMAT,check)
+	$(Q)clang-format --dry-run -Werror $(shell git ls-files '*.c' '*.h')
+
+bench: $(O)/netsight
+	$(Q)$(MAKE) -C bench O=$(abspath $(O))/bench NETSIGHT=$(abspath $(O)/netsight)
+
+clean:
+	$(call msg,CLEAN,$(O))
+	$(Q)rm -rf $(O)
+
+-include $(APP_OBJS:.o=.d) $(BPF_OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(TEST_LIB_OBJS:.o=.d) \
+	$(patsubst $(O)/tests/%,$(O)/san/tests/unit/%.d,$(UNIT_TESTS))

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Connection lifecycle: connect, accept, connect_failed and close events.
+ *
+ * A connection's own state (start time, resets seen, the close snapshot) lives
+ * in socket storage. A close is reported once its reason is known. When the
+ * kernel aborts a connection it moves it to TCP_CLOSE *before* sending the RST
+ * (__tcp_close, tcp_disconnect), so a close with no reason yet is snapshotted
+ * (tcp_disconnect zeroes the addresses right after) and reported by the
+ * following tcp_send_reset, or at tcp_destroy_sock at the latest. An accepted
+ * socket whose accept() has not been seen yet is also held until destroy, so
+ * it is reported with the process that accepted it.
+ */
+#include "lib/common.bpf.h"
+#include "lib/owner.bpf.h"
+#include "lib/sock.bpf.h"
+#include "lib/filter.bpf.h"
+#include <netsight/conn.h>
+
+#define NS_ECONNREFUSED 111
+#define NS_ECONNRESET 104
+#define NS_ECONNABORTED 103
+#define NS_EPIPE 32
+
+enum conn_state_flag {
+	CONN_RST_SENT = 1U << 0,
+	CONN_RST_RECEIVED = 1U << 1,
+	CONN_CLOSED = 1U << 2, /* snapshot taken */
+	CONN_REPORTED = 1U << 3,
+	CONN_PREEXISTING = 1U << 4,
+};
+
+struct conn_state {
+	__u64 start_ns;
+	__u64 close_ns;
+	struct ns_tuple tuple;
+	struct ns_conn_stats stats;
+	__s32 error;
+	__u16 flags;
+	__u8 oldstate; /* state left for TCP_CLOSE */
+	__u8 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct conn_state);
+} conn_states SEC(".maps");
+
+static __always_inline struct conn_state *conn_state_new(const struct sock *sk)
+{
+	struct conn_state *st;
+
+	st = bpf_sk_storage_get(&conn_states, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st) {
+		ns_count_error(NS_ERR_CONN_STORAGE);
+		return NULL;
+	}
+	__builtin_memset(st, 0, sizeof(*st));
+	return st;
+}
+
+static __always_inline struct conn_state *conn_state_get(const struct sock *sk)
+{
+	return bpf_sk_storage_get(&conn_states, (struct sock *)sk, 0, 0);
+}
+
+/* Reserves a connection event for @owner and @t unless a filter rejects it. */
+static __always_inline struct ns_conn_event *conn_event_new(const struct ns_owner *owner,
+							    const struct ns_tuple *t, __u64 cookie,
+							    enum ns_conn_action action)
+{
+	struct ns_conn_event *e;
+
+	if (!ns_filter_pass(owner, t))
+		return NULL;
+	e = ns_event_reserve(sizeof(*e), NS_EVENT_CONN, cookie);
+	if (!e)
+		return NULL;
+	if (owner)
+		e->owner = *owner;
+	else
+		__builtin_memset(&e->owner, 0, sizeof(e->owner));
+	e->tuple = *t;
+	__builtin_memset(&e->stats, 0, sizeof(e->stats));
+	e->start_ns = 0;
+	e->connect_latency_ns = 0;
+	e->error = 0;
+	e->action = action;
+	e->close_reason = NS_CLOSE_UNKNOWN;
+	e->flags = 0;
+	e->pad = 0;
+	return e;
+}
+
+static __always_inline void conn_read_stats(const struct sock *sk, struct ns_conn_stats *s)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	__u64 flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+
+	s->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	/* bytes_received counts the peer's FIN; tcp_fin() sets SOCK_DONE with it. */
+	s->bytes_received = BPF_CORE_READ(tp, bytes_received);
+	if (s->bytes_received &&
+	    (flags & (1ULL << bpf_core_enum_value(enum sock_flags, SOCK_DONE))))
+		s->bytes_received--;
+	s->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+	s->retransmits = BPF_CORE_READ(tp, total_retrans);
+}
+
+static __always_inline bool conn_state_is_fin(__u8 state)
+{
+	return state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 || state == TCP_CLOSING ||
+	       state == TCP_LAST_ACK || state == TCP_TIME_WAIT;
+}
+
+/* NS_CLOSE_UNKNOWN: an RST is probably on its way; wait for it. */
+static __always_inline enum ns_close_reason conn_close_reason(const struct conn_state *st)
+{
+	if ((st->flags & CONN_RST_RECEIVED) || st->error == NS_ECONNRESET || st->error == NS_EPIPE)
+		return NS_CLOSE_RST_RECEIVED;
+	if (st->flags & CONN_RST_SENT)
+		return NS_CLOSE_RST_SENT;
+	if (conn_state_is_fin(st->oldstate))
+		return NS_CLOSE_FIN;
+	if (st->error)
+		return NS_CLOSE_OTHER;
+	return NS_CLOSE_UNKNOWN;
+}
+
+/*
+ * Reports the close snapshotted in @st if its reason and owner are known, or
+ * unconditionally when @final (the socket is being destroyed).
+ */
+static __always_inline void conn_report_close(const struct sock *sk, struct conn_state *st,
+					      bool final)
+{
+	enum ns_close_reason reason;
+	struct ns_conn_event *e;
+	struct ns_owner *owner;
+
+	if (!(st->flags & CONN_CLOSED) || (st->flags & CONN_REPORTED))
+		return;
+	reason = conn_close_reason(st);
+	owner = ns_owner_get(sk);
+	if (!final &&
+	    (reason == NS_CLOSE_UNKNOWN || !owner || (owner->flags & NS_OWNER_PROVISIONAL)))
+		return;
+	st->flags |= CONN_REPORTED;
+	e = conn_event_new(owner, &st->tuple, bpf_get_socket_cookie((struct sock *)sk),
+			   NS_CONN_CLOSE);
+	if (!e)
+		return;
+	e->hdr.ts_ns = st->close_ns;
+	e->stats = st->stats;
+	e->start_ns = st->start_ns;
+	e->error = st->error;
+	e->close_reason = reason == NS_CLOSE_UNKNOWN ? NS_CLOSE_OTHER : reason;
+	if (st->flags & CONN_PREEXISTING)
+		e->flags |= NS_CONN_PREEXISTING;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void conn_on_connect_failed(const struct sock *sk, struct conn_state *st,
+						   __s32 error)
+{
+	struct ns_conn_event *e;
+	struct ns_tuple t;
+
+	st->flags |= CONN_CLOSED | CONN_REPORTED;
+	if (!error)
+		error = (st->flags & CONN_RST_RECEIVED) ? NS_ECONNREFUSED : NS_ECONNABORTED;
+	ns_sock_tuple(sk, &t);
+	e = conn_event_new(ns_owner_get(sk), &t, bpf_get_socket_cookie((struct sock *)sk),
+			   NS_CONN_CONNECT_FAILED);
+	if (!e)
+		return;
+	e->start_ns = st->start_ns;
+	e->error = error;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void conn_on_close(const struct sock *sk, int oldstate)
+{
+	struct conn_state *st = conn_state_get(sk);
+	__s32 error = BPF_CORE_READ(sk, sk_err);
+
+	if (!st) {
+		st = conn_state_new(sk);
+		if (!st)
+			return;
+		st->flags = CONN_PREEXISTING;
+	}
+	if (st->flags & CONN_CLOSED)
+		return;
+	if (oldstate == TCP_SYN_SENT) {
+		conn_on_connect_failed(sk, st, error);
+		return;
+	}
+	st->flags |= CONN_CLOSED;
+	st->close_ns = bpf_ktime_get_boot_ns();
+	st->error = error;
+	st->oldstate = oldstate;
+	ns_sock_tuple(sk, &st->tuple);
+	conn_read_stats(sk, &st->stats);
+	conn_report_close(sk, st, false);
+}
+
+static __always_inline void conn_on_connected(const struct sock *sk)
+{
+	struct conn_state *st = conn_state_get(sk);
+	struct ns_conn_event *e;
+	struct ns_tuple t;
+
+	ns_sock_tuple(sk, &t);
+	e = conn_event_new(ns_owner_get(sk), &t, bpf_get_socket_cookie((struct sock *)sk),
+			   NS_CONN_CONNECT);
+	if (!e)
+		return;
+	if (st) {
+		e->start_ns = st->start_ns;
+		e->connect_latency_ns = e->hdr.ts_ns - st->start_ns;
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(conn_inet_sock_set_state, const struct sock *sk, int oldstate, int newstate)
+{
+	struct conn_state *st;
+
+	if (sk->sk_protocol != NS_IPPROTO_TCP)
+		return 0;
+	switch (newstate) {
+	case TCP_SYN_SENT:
+		st = conn_state_new(sk);
+		if (st)
+			st->start_ns = bpf_ktime_get_boot_ns();
+		break;
+	case TCP_SYN_RECV:
+		if (oldstate != TCP_LISTEN)
+			break;
+		st = conn_state_new(sk);
+		if (st)
+			st->start_ns = bpf_ktime_get_boot_ns();
+		/* Assign the cookie now: accept() can only read it, not create it. */
+		bpf_get_socket_cookie((struct sock *)sk);
+		break;
+	case TCP_ESTABLISHED:
+		if (oldstate == TCP_SYN_SENT)
+			conn_on_connected(sk);
+		break;
+	case TCP_CLOSE:
+		if (oldstate != TCP_LISTEN)
+			conn_on_close(sk, oldstate);
+		break;
+	}
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(conn_tcp_receive_reset, struct sock *sk)
+{
+	struct conn_state *st = conn_state_get(sk);
+
+	if (st)
+		st->flags |= CONN_RST_RECEIVED;
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(conn_tcp_send_reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	struct conn_state *st;
+
+	if (!sk)
+		return 0; /* reset for a packet that matched no socket */
+	st = conn_state_get(sk);
+	if (!st)
+		return 0;
+	st->flags |= CONN_RST_SENT;
+	conn_report_close(sk, st, false);
+	return 0;
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(conn_tcp_destroy_sock, struct sock *sk)
+{
+	struct conn_state *st = conn_state_get(sk);
+
+	if (st)
+		conn_report_close(sk, st, true);
+	return 0;
+}
+
+/* The accept event: the caller of accept() is, by definition, the owner. */
+static __always_inline int conn_on_accept(long fd)
+{
+	struct ns_conn_event *e;
+	struct ns_owner owner;
+	struct ns_tuple t;
+	struct sock *sk = ns_accepted_sock(fd, &owner);
+
+	if (!sk)
+		return 0;
+	ns_sock_tuple(sk, &t);
+	e = conn_event_new(&owner, &t, BPF_CORE_READ(sk, __sk_common.skc_cookie.counter),
+			   NS_CONN_ACCEPT);
+	if (e)
+		bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int conn_sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return conn_on_accept(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int conn_sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return conn_on_accept(ctx->ret);
+}

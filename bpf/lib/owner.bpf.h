@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Socket ownership: which process a socket belongs to, recorded when that is
+ * knowable in process context and read by every family from any context.
+ *
+ * ns_owners is socket-local storage, so the kernel frees an entry with its
+ * socket and nothing can leak. BPF_F_CLONE copies a listener's entry into each
+ * child it creates: an accepted socket starts out owned by the listener's
+ * process (marked provisional). accept() runs in the owner's context but only
+ * a classic syscall tracepoint sees it, where the socket is a plain address
+ * that socket storage cannot take; so the caller is parked in ns_accepted,
+ * keyed by that address, and folded into the storage by the next lookup.
+ */
+#ifndef NETSIGHT_OWNER_BPF_H
+#define NETSIGHT_OWNER_BPF_H
+
+#include "common.bpf.h"
+#include "sock.bpf.h"
+
+#define NS_ACCEPTED_MAX 16384
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct ns_owner);
+} ns_owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NS_ACCEPTED_MAX);
+	__type(key, __u64); /* struct sock address */
+	__type(value, struct ns_owner);
+} ns_accepted SEC(".maps");
+
+/* The current process, as a socket owner. pid is the thread group id. */
+static __always_inline void ns_owner_from_current(struct ns_owner *o)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	o->pid = bpf_get_current_pid_tgid() >> 32;
+	o->cgroup_id = bpf_get_current_cgroup_id();
+	o->flags = 0;
+	BPF_CORE_READ_INTO(&o->comm, task, group_leader, comm);
+	if (ns_cfg.cgroup_id &&
+	    bpf_get_current_ancestor_cgroup_id(ns_cfg.cgroup_level) == ns_cfg.cgroup_id)
+		o->flags |= NS_OWNER_IN_CGROUP;
+}
+
+static __always_inline struct ns_owner *ns_owner_storage(const struct sock *sk, __u64 flags)
+{
+	struct ns_owner *o = bpf_sk_storage_get(&ns_owners, (struct sock *)sk, 0, flags);
+
+	if (!o && flags)
+		ns_count_error(NS_ERR_OWNER_STORAGE);
+	return o;
+}
+
+/*
+ * The owner of @sk, or NULL if unknown. Folds a pending accept() into the
+ * socket's storage, so the hash lookup happens only until it is resolved.
+ */
+static __always_inline struct ns_owner *ns_owner_get(const struct sock *sk)
+{
+	struct ns_owner *o = ns_owner_storage(sk, 0);
+	struct ns_owner *accepted;
+	__u64 key = (__u64)sk;
+
+	if (o && !(o->flags & NS_OWNER_PROVISIONAL))
+		return o;
+	accepted = bpf_map_lookup_elem(&ns_accepted, &key);
+	if (!accepted)
+		return o;
+	if (!o)
+		o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
+	if (o) {
+		*o = *accepted;
+		o->flags |= NS_OWNER_PASSIVE;
+	}
+	bpf_map_delete_elem(&ns_accepted, &key);
+	return o;
+}
+
+/*
+ * For a classic accept()/accept4() exit: the TCP socket behind the returned
+ * descriptor, with its caller filled in as owner. NULL for errors and other
+ * socket types.
+ */
+static __always_inline struct sock *ns_accepted_sock(long fd, struct ns_owner *owner)
+{
+	struct sock *sk;
+
+	if (fd < 0)
+		return NULL;
+	sk = ns_sock_from_fd(fd);
+	if (!sk || !ns_sock_is_tcp(sk))
+		return NULL;
+	ns_owner_from_current(owner);
+	owner->flags |= NS_OWNER_PASSIVE;
+	return sk;
+}
+
+#endif /* NETSIGHT_OWNER_BPF_H */

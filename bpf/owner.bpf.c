@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Records who owns each TCP socket (see lib/owner.bpf.h). Loaded for every
+ * command, before the families that read ownership.
+ *
+ *  - connect() and listen(): the state change to SYN_SENT or LISTEN runs in
+ *    the caller's context, so the current process is the owner;
+ *  - a listener's child: storage cloned from the listener, marked provisional
+ *    and passive;
+ *  - accept(): the caller is parked in ns_accepted until the next lookup;
+ *  - sockets open before start-up: owner_iter_tcp, fed by user space with the
+ *    owner of every socket inode found under /proc.
+ */
+#include "lib/common.bpf.h"
+#include "lib/owner.bpf.h"
+
+#define NS_INODE_OWNERS_MAX 65536
+#define NS_LISTENERS_MAX 16384
+
+/* Filled by user space before the start-up iteration: socket inode -> owner. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NS_INODE_OWNERS_MAX);
+	__type(key, __u64);
+	__type(value, struct ns_owner);
+} owner_inodes SEC(".maps");
+
+struct owner_listen_key {
+	__u32 netns;
+	__u16 port;
+	__u16 pad;
+};
+
+/* Listening ports seen by the start-up iteration, to tell accepted sockets apart. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NS_LISTENERS_MAX);
+	__type(key, struct owner_listen_key);
+	__type(value, __u8);
+} owner_listeners SEC(".maps");
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(owner_inet_sock_set_state, const struct sock *sk, int oldstate, int newstate)
+{
+	struct ns_owner *o;
+
+	if (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN) {
+		o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
+		if (o)
+			ns_owner_from_current(o);
+		return 0;
+	}
+	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV) {
+		/* Softirq context: current is whoever ran, often the peer. */
+		o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
+		if (o)
+			o->flags |= NS_OWNER_PROVISIONAL | NS_OWNER_PASSIVE;
+	}
+	return 0;
+}
+
+static __always_inline int owner_record_accept(long fd)
+{
+	struct ns_owner owner;
+	struct sock *sk = ns_accepted_sock(fd, &owner);
+	__u64 key = (__u64)sk;
+
+	if (!sk)
+		return 0;
+	if (bpf_map_update_elem(&ns_accepted, &key, &owner, BPF_ANY))
+		ns_count_error(NS_ERR_ACCEPT_MAP_FULL);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int owner_sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return owner_record_accept(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int owner_sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return owner_record_accept(ctx->ret);
+}
+
+/* Resolves a parked accept() before the socket goes, so no entry outlives it. */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(owner_tcp_destroy_sock, struct sock *sk)
+{
+	ns_owner_get(sk);
+	return 0;
+}
+
+/*
+ * Runs once per network namespace at start-up (iter/tcp walks the namespace
+ * of the process that opens it), listeners before established sockets.
+ * Sockets that already have an owner were seen live and are left alone.
+ */
+SEC("iter/tcp")
+int owner_iter_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct owner_listen_key lkey = {};
+	struct ns_owner *known, *o;
+	struct tcp_sock *tp;
+	struct sock *sk;
+	__u8 one = 1;
+	__u64 ino;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return 0; /* request and time-wait sockets have no owner */
+	sk = (struct sock *)tp;
+	lkey.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	lkey.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN)
+		bpf_map_update_elem(&owner_listeners, &lkey, &one, BPF_ANY);
+	if (bpf_sk_storage_get(&ns_owners, sk, 0, 0))
+		return 0;
+	o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
+		return 0;
+	ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	known = ino ? bpf_map_lookup_elem(&owner_inodes, &ino) : NULL;
+	if (known)
+		*o = *known;
+	else
+		o->flags = NS_OWNER_PROVISIONAL; /* not accepted yet, or held by no process */
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_LISTEN &&
+	    bpf_map_lookup_elem(&owner_listeners, &lkey))
+		o->flags |= NS_OWNER_PASSIVE;
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The connection family's contract: what happened to a TCP connection
+ * (established, failed, closed) with the numbers the kernel kept for it.
+ */
+#ifndef NETSIGHT_CONN_H
+#define NETSIGHT_CONN_H
+
+#include "event.h"
+
+#define NS_CONN_ACTIONS(X)                  \
+	X(CONNECT, "connect")               \
+	X(ACCEPT, "accept")                 \
+	X(CONNECT_FAILED, "connect_failed") \
+	X(CLOSE, "close")
+
+enum ns_conn_action {
+	NS_CONN_NONE = 0,
+#define NS_X(id, name) NS_CONN_##id,
+	NS_CONN_ACTIONS(NS_X)
+#undef NS_X
+		NS_CONN_ACTION_MAX,
+};
+
+/* How a connection ended, as decided when it reached TCP_CLOSE. */
+#define NS_CLOSE_REASONS(X)             \
+	X(FIN, "fin")                   \
+	X(RST_SENT, "rst_sent")         \
+	X(RST_RECEIVED, "rst_received") \
+	X(OTHER, "other")
+
+enum ns_close_reason {
+	NS_CLOSE_UNKNOWN = 0,
+#define NS_X(id, name) NS_CLOSE_##id,
+	NS_CLOSE_REASONS(NS_X)
+#undef NS_X
+		NS_CLOSE_REASON_MAX,
+};
+
+/* struct ns_conn_event.flags */
+enum ns_conn_flag {
+	/* Open before netsight started: start_ns is 0, counters are lifetime totals. */
+	NS_CONN_PREEXISTING = 1U << 0,
+};
+
+/* Counters read from the tcp_sock when the connection ends. */
+struct ns_conn_stats {
+	__u64 bytes_sent; /* payload sent by this host, retransmissions counted once */
+	__u64 bytes_received; /* payload received by this host */
+	__u32 srtt_us;
+	__u32 retransmits; /* retransmitted segments */
+};
+
+struct ns_conn_event {
+	struct ns_event_hdr hdr;
+	struct ns_owner owner;
+	struct ns_tuple tuple;
+	struct ns_conn_stats stats; /* close only */
+	__u64 start_ns; /* SYN sent or child created; 0 if before start (close only) */
+	__u64 connect_latency_ns; /* connect only */
+	__s32 error; /* positive errno: connect_failed, and close on error */
+	__u8 action; /* enum ns_conn_action */
+	__u8 close_reason; /* enum ns_close_reason */
+	__u8 flags; /* enum ns_conn_flag */
+	__u8 pad;
+};
+
+_Static_assert(sizeof(struct ns_conn_stats) == 24, "ns_conn_stats layout");
+_Static_assert(sizeof(struct ns_conn_event) == 144, "ns_conn_event layout");
+
+#endif /* NETSIGHT_CONN_H */

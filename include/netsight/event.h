@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The kernel <-> user contract shared by every probe family: the common event
+ * header, socket owner and connection tuple, the in-kernel error counters and
+ * the per-object configuration. Included by clang (BPF target, after
+ * vmlinux.h) and by the user-space compiler, so only fixed-width types, fixed
+ * arrays and explicit padding appear here; sizes are asserted at the bottom.
+ */
+#ifndef NETSIGHT_EVENT_H
+#define NETSIGHT_EVENT_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define NS_COMM_LEN 16
+#define NS_MAX_PIDS 16
+#define NS_ADDR_LEN 16
+
+/*
+ * Event types: one per record layout. The name is used in diagnostics only;
+ * what a record is called in output (event.action) belongs to its family.
+ */
+#define NS_EVENT_TYPES(X) X(CONN, "conn")
+
+enum ns_event_type {
+	NS_EVENT_NONE = 0,
+#define NS_X(id, name) NS_EVENT_##id,
+	NS_EVENT_TYPES(NS_X)
+#undef NS_X
+		NS_EVENT_TYPE_MAX,
+};
+
+/*
+ * Why the kernel side could not do its job. Each is a per-CPU counter that
+ * user space sums and reports; "lost" ones mean an event never reached user
+ * space, the others mean an event went out with less information.
+ */
+#define NS_ERRORS(X)                                                                          \
+	X(RINGBUF_FULL, "ringbuf_full", 1, "events dropped because the ring buffer was full") \
+	X(OWNER_STORAGE, "owner_storage", 0,                                                  \
+	  "sockets whose owner could not be recorded (socket storage allocation failed)")     \
+	X(ACCEPT_MAP_FULL, "accept_map_full", 0,                                              \
+	  "accept() calls whose caller could not be recorded (map update failed)")            \
+	X(CONN_STORAGE, "conn_storage", 1,                                                    \
+	  "connections not followed to their end (socket storage allocation failed)")
+
+enum ns_error {
+#define NS_X(id, name, lost, desc) NS_ERR_##id,
+	NS_ERRORS(NS_X)
+#undef NS_X
+		NS_ERR_MAX,
+};
+
+/* struct ns_owner.flags */
+enum ns_owner_flag {
+	/* Inherited from the listening socket; accept() may still name the owner. */
+	NS_OWNER_PROVISIONAL = 1U << 0,
+	/* The socket was created by a listener (this host accepted it). */
+	NS_OWNER_PASSIVE = 1U << 1,
+	/* The owner was inside the --cgroup filter's subtree when recorded. */
+	NS_OWNER_IN_CGROUP = 1U << 2,
+};
+
+/* The process that owns a socket, recorded in process context. pid 0: unknown. */
+struct ns_owner {
+	__u64 cgroup_id;
+	__u32 pid;
+	__u32 flags;
+	char comm[NS_COMM_LEN];
+};
+
+/*
+ * A socket's endpoints from this host's point of view. IPv4 addresses use the
+ * first four bytes; IPv4-mapped IPv6 sockets are reported as AF_INET by the
+ * kernel side, so aggregation keys and filters see one form per address.
+ */
+struct ns_tuple {
+	__u8 laddr[NS_ADDR_LEN];
+	__u8 raddr[NS_ADDR_LEN];
+	__u16 lport;
+	__u16 rport;
+	__u16 family;
+	__u8 protocol;
+	__u8 pad;
+};
+
+/* First member of every event; size lets decoders accept longer events. */
+struct ns_event_hdr {
+	__u64 ts_ns; /* CLOCK_BOOTTIME */
+	__u64 cookie; /* socket cookie, 0 if none */
+	__u16 type; /* enum ns_event_type */
+	__u16 size;
+	__u32 pad;
+};
+
+/*
+ * Per-object configuration, one copy in each BPF object's rodata. Zero means
+ * "off"; the defaults live in user space.
+ */
+struct ns_config {
+	__u64 cgroup_id; /* owner must be in this cgroup v2 subtree */
+	__u32 pids[NS_MAX_PIDS];
+	__u32 npids;
+	__u32 cgroup_level; /* depth of cgroup_id below the cgroup2 root */
+	char comm[NS_COMM_LEN];
+	__u16 port; /* local or remote */
+	__u16 family; /* AF_INET or AF_INET6 */
+	__u32 pad;
+};
+
+_Static_assert(sizeof(struct ns_owner) == 32, "ns_owner layout");
+_Static_assert(sizeof(struct ns_tuple) == 40, "ns_tuple layout");
+_Static_assert(sizeof(struct ns_event_hdr) == 24, "ns_event_hdr layout");
+_Static_assert(sizeof(struct ns_config) == 104, "ns_config layout");
+
+#endif /* NETSIGHT_EVENT_H */
