@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <math.h>
+#include <string.h>
+
+#include "lib/json.h"
+
+void ns_json_begin(struct ns_json *j, struct ns_strbuf *out)
+{
+	j->out = out;
+	j->empty = true;
+	ns_strbuf_addc(out, '{');
+}
+
+void ns_json_end(struct ns_json *j)
+{
+	ns_strbuf_add(j->out, "}\n", 2);
+}
+
+/* Length of the valid UTF-8 sequence at @s (at most @n bytes), 0 if invalid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and code points past U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+void ns_json_escape(struct ns_strbuf *out, const char *s, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strnlen(s, max);
+	size_t i = 0;
+
+	ns_strbuf_addc(out, '"');
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t seq;
+
+		switch (c) {
+		case '"':
+			ns_strbuf_add(out, "\\\"", 2);
+			break;
+		case '\\':
+			ns_strbuf_add(out, "\\\\", 2);
+			break;
+		case '\n':
+			ns_strbuf_add(out, "\\n", 2);
+			break;
+		case '\r':
+			ns_strbuf_add(out, "\\r", 2);
+			break;
+		case '\t':
+			ns_strbuf_add(out, "\\t", 2);
+			break;
+		default:
+			if (c < 0x20) {
+				char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+				ns_strbuf_add(out, esc, sizeof(esc));
+				break;
+			}
+			seq = utf8_seq_len(p + i, n - i);
+			if (!seq) {
+				ns_strbuf_add(out, "\\ufffd", 6);
+				break;
+			}
+			ns_strbuf_add(out, (const char *)p + i, seq);
+			i += seq;
+			continue;
+		}
+		i++;
+	}
+	ns_strbuf_addc(out, '"');
+}
+
+static void key(struct ns_json *j, const char *k)
+{
+	if (!j->empty)
+		ns_strbuf_addc(j->out, ',');
+	j->empty = false;
+	ns_json_escape(j->out, k, strlen(k));
+	ns_strbuf_addc(j->out, ':');
+}
+
+void ns_json_str(struct ns_json *j, const char *k, const char *val)
+{
+	key(j, k);
+	ns_json_escape(j->out, val, strlen(val));
+}
+
+void ns_json_strn(struct ns_json *j, const char *k, const char *val, size_t max)
+{
+	key(j, k);
+	ns_json_escape(j->out, val, max);
+}
+
+void ns_json_u64(struct ns_json *j, const char *k, uint64_t val)
+{
+	key(j, k);
+	ns_strbuf_addf(j->out, "%llu", (unsigned long long)val);
+}
+
+void ns_json_i64(struct ns_json *j, const char *k, int64_t val)
+{
+	key(j, k);
+	ns_strbuf_addf(j->out, "%lld", (long long)val);
+}
+
+void ns_json_fixed(struct ns_json *j, const char *k, double val, int decimals)
+{
+	key(j, k);
+	if (!isfinite(val))
+		ns_strbuf_add(j->out, "null", 4);
+	else
+		ns_strbuf_addf(j->out, "%.*f", decimals, val);
+}
+
+void ns_json_bool(struct ns_json *j, const char *k, bool val)
+{
+	key(j, k);
+	ns_strbuf_adds(j->out, val ? "true" : "false");
+}

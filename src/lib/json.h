@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A streaming writer for flat JSON objects, one per line. Strings are escaped
+ * per RFC 8259 and invalid UTF-8 (process names are arbitrary bytes) is
+ * replaced by U+FFFD, so every line is valid JSON whatever the input.
+ */
+#ifndef NETSIGHT_JSON_H
+#define NETSIGHT_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/strbuf.h"
+
+struct ns_json {
+	struct ns_strbuf *out;
+	bool empty;
+};
+
+void ns_json_begin(struct ns_json *j, struct ns_strbuf *out);
+/* Closes the object and ends the line. */
+void ns_json_end(struct ns_json *j);
+
+/* Escaped string of at most @max bytes (stops early at a NUL). */
+void ns_json_escape(struct ns_strbuf *out, const char *s, size_t max);
+
+void ns_json_str(struct ns_json *j, const char *key, const char *val);
+void ns_json_strn(struct ns_json *j, const char *key, const char *val, size_t max);
+void ns_json_u64(struct ns_json *j, const char *key, uint64_t val);
+void ns_json_i64(struct ns_json *j, const char *key, int64_t val);
+/* A number with @decimals digits after the point. */
+void ns_json_fixed(struct ns_json *j, const char *key, double val, int decimals);
+void ns_json_bool(struct ns_json *j, const char *key, bool val);
+
+#endif /* NETSIGHT_JSON_H */

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The one place numbers from users and from /proc are parsed. */
+#ifndef NETSIGHT_PARSE_H
+#define NETSIGHT_PARSE_H
+
+#include <stdint.h>
+
+/*
+ * Parses all of @s as a decimal unsigned integer in [min, max].
+ * Returns 0, -EINVAL (not a number) or -ERANGE.
+ */
+int ns_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Like ns_parse_u64, with an optional K, M or G suffix (powers of 1024). */
+int ns_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+#endif /* NETSIGHT_PARSE_H */

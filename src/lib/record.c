@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <string.h>
+
+#include "lib/record.h"
+
+static const struct ns_field_info fields[NS_FIELD_MAX] = {
+#define NS_X(id, k, k_in, kd, flag) \
+	[NS_F_##id] = { .key = k, .key_ingress = k_in, .kind = kd, .flag_text = flag },
+	NS_FIELDS(NS_X)
+#undef NS_X
+};
+
+const struct ns_field_info *ns_field_info(enum ns_field id)
+{
+	return id > NS_F_NONE && id < NS_FIELD_MAX ? &fields[id] : NULL;
+}
+
+void ns_record_init(struct ns_record *rec, uint64_t epoch_ns, const char *action)
+{
+	memset(rec, 0, offsetof(struct ns_record, values));
+	rec->epoch_ns = epoch_ns;
+	rec->action = action;
+}
+
+_Static_assert(NS_RECORD_MAX_VALUES >= NS_FIELD_MAX - 1, "a record can hold every field once");
+
+/* The slot for @id: its existing value, or a new one. NULL for an unknown id. */
+static struct ns_value *slot(struct ns_record *rec, enum ns_field id)
+{
+	struct ns_value *v = (struct ns_value *)ns_record_find(rec, id);
+
+	if (v)
+		return v;
+	if (!ns_field_info(id) || rec->nvalues >= NS_RECORD_MAX_VALUES)
+		return NULL;
+	v = &rec->values[rec->nvalues++];
+	v->id = id;
+	return v;
+}
+
+void ns_record_u64(struct ns_record *rec, enum ns_field id, uint64_t val)
+{
+	struct ns_value *v = slot(rec, id);
+
+	if (v)
+		v->u64 = val;
+}
+
+void ns_record_i64(struct ns_record *rec, enum ns_field id, int64_t val)
+{
+	struct ns_value *v = slot(rec, id);
+
+	if (v)
+		v->i64 = val;
+}
+
+void ns_record_str(struct ns_record *rec, enum ns_field id, const char *val)
+{
+	struct ns_value *v = slot(rec, id);
+
+	if (v)
+		v->str = val;
+}
+
+void ns_record_bool(struct ns_record *rec, enum ns_field id, bool val)
+{
+	struct ns_value *v = slot(rec, id);
+
+	if (v)
+		v->b = val;
+}
+
+const struct ns_value *ns_record_find(const struct ns_record *rec, enum ns_field id)
+{
+	for (size_t i = 0; i < rec->nvalues; i++)
+		if (rec->values[i].id == id)
+			return &rec->values[i];
+	return NULL;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The record: what a family makes of a kernel event, and what every renderer
+ * (text, JSON lines) consumes. A record carries the common parts (time,
+ * action, owner, endpoints) plus typed values from the field table below.
+ * Renderers never ask which family a record came from.
+ *
+ * Endpoints are kept from this host's point of view (local, remote) and the
+ * direction says who initiated. JSON uses the ECS view (source = initiator),
+ * so a field may name a second key for records of accepted connections.
+ */
+#ifndef NETSIGHT_RECORD_H
+#define NETSIGHT_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <netsight/event.h>
+
+enum ns_kind {
+	NS_KIND_U64,
+	NS_KIND_I64,
+	NS_KIND_BYTES,
+	NS_KIND_DURATION, /* nanoseconds; JSON integer */
+	NS_KIND_MILLIS, /* nanoseconds; JSON milliseconds with microsecond precision */
+	NS_KIND_STR,
+	NS_KIND_BOOL,
+};
+
+/*
+ * id, JSON key, JSON key for ingress records (NULL: same), kind, text for a
+ * true boolean in a text column.
+ */
+#define NS_FIELDS(X)                                                                \
+	X(CONNECT_LATENCY, "tcp.connect_latency_ms", NULL, NS_KIND_MILLIS, NULL)    \
+	X(ERROR, "error", NULL, NS_KIND_STR, NULL)                                  \
+	X(DURATION, "event.duration", NULL, NS_KIND_DURATION, NULL)                 \
+	X(BYTES_SENT, "source.bytes", "destination.bytes", NS_KIND_BYTES, NULL)     \
+	X(BYTES_RECEIVED, "destination.bytes", "source.bytes", NS_KIND_BYTES, NULL) \
+	X(RTT, "tcp.rtt_ms", NULL, NS_KIND_MILLIS, NULL)                            \
+	X(RETRANSMITS, "tcp.retransmits", NULL, NS_KIND_U64, NULL)                  \
+	X(CLOSE_REASON, "tcp.close_reason", NULL, NS_KIND_STR, NULL)                \
+	X(PREEXISTING, "tcp.preexisting", NULL, NS_KIND_BOOL, "pre-existing")
+
+enum ns_field {
+	NS_F_NONE = 0,
+#define NS_X(id, key, key_ingress, kind, flag_text) NS_F_##id,
+	NS_FIELDS(NS_X)
+#undef NS_X
+		NS_FIELD_MAX,
+};
+
+struct ns_field_info {
+	const char *key;
+	const char *key_ingress;
+	enum ns_kind kind;
+	const char *flag_text;
+};
+
+const struct ns_field_info *ns_field_info(enum ns_field id);
+
+/* Who initiated, relative to this host; NONE: the tuple is source -> destination. */
+enum ns_direction {
+	NS_DIR_NONE,
+	NS_DIR_EGRESS,
+	NS_DIR_INGRESS,
+};
+
+struct ns_value {
+	enum ns_field id;
+	union {
+		uint64_t u64;
+		int64_t i64;
+		bool b;
+		const char *str; /* static, or owned by the family's decoder */
+	};
+};
+
+#define NS_RECORD_MAX_VALUES 24
+
+struct ns_record {
+	uint64_t epoch_ns;
+	const char *action;
+	struct ns_owner owner; /* pid 0: unknown */
+	struct ns_tuple tuple; /* family 0: no endpoints */
+	enum ns_direction direction;
+	size_t nvalues;
+	struct ns_value values[NS_RECORD_MAX_VALUES];
+};
+
+void ns_record_init(struct ns_record *rec, uint64_t epoch_ns, const char *action);
+void ns_record_u64(struct ns_record *rec, enum ns_field id, uint64_t v);
+void ns_record_i64(struct ns_record *rec, enum ns_field id, int64_t v);
+void ns_record_str(struct ns_record *rec, enum ns_field id, const char *v);
+void ns_record_bool(struct ns_record *rec, enum ns_field id, bool v);
+const struct ns_value *ns_record_find(const struct ns_record *rec, enum ns_field id);
+
+#endif /* NETSIGHT_RECORD_H */

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A tracing session: the families of one command, loaded into the kernel in
+ * order (the first to declare a shared "ns_" map creates it, the others reuse
+ * it), attached, and read through one ring buffer. Functions return 0 or a
+ * negative errno; ns_session__subject() then names what failed.
+ */
+#ifndef NETSIGHT_SESSION_H
+#define NETSIGHT_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <netsight/event.h>
+
+#include "lib/family.h"
+
+typedef void (*ns_record_fn)(const struct ns_record *rec, const struct ns_family *fam, void *ctx);
+
+struct ns_session_opts {
+	struct ns_config cfg;
+	size_t ringbuf_size; /* bytes, a power of two */
+	ns_record_fn on_record; /* may be NULL: no events wanted */
+	void *ctx;
+};
+
+struct ns_session_stats {
+	uint64_t records; /* events decoded and handed on */
+	uint64_t malformed; /* events too short or of no known family */
+	uint64_t kernel[NS_ERR_MAX]; /* summed per-CPU error counters */
+};
+
+struct ns_session *ns_session__new(const struct ns_session_opts *opts);
+void ns_session__free(struct ns_session *s);
+
+/* Opens, configures and loads @fam; the owner family must come first. */
+int ns_session__add(struct ns_session *s, const struct ns_family *fam);
+/*
+ * Attaches every family's programs (not iterators). An optional program that
+ * fails is skipped and reported through ns_log(NS_LOG_WARN).
+ */
+int ns_session__attach(struct ns_session *s);
+/* Runs each family's started() hook. */
+int ns_session__start(struct ns_session *s);
+
+/* Waits up to @timeout_ms for events and handles them. -EINTR on a signal. */
+int ns_session__poll(struct ns_session *s, int timeout_ms);
+/* Handles everything already in the ring buffer. */
+int ns_session__drain(struct ns_session *s);
+
+int ns_session__stats(struct ns_session *s, struct ns_session_stats *out);
+const struct ns_config *ns_session__config(const struct ns_session *s);
+/* The map named @name in the first family that has it, or NULL. */
+struct bpf_map *ns_session__map(const struct ns_session *s, const char *name);
+/* What the last failing call was about (a program, map or family name). */
+const char *ns_session__subject(const struct ns_session *s);
+
+#endif /* NETSIGHT_SESSION_H */
