@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * netsight <command> [options]: the command table, global options and exit
+ * codes (0 ok, 1 runtime failure, 2 usage).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "cli/commands.h"
+#include "cli/run.h"
+
+static const struct ns_command *const commands[] = {
+	&ns_cmd_conns,
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: netsight <command> [options]\n"
+		     "       netsight --version\n\n"
+		     "Network observability from inside the kernel: which process talks to whom,\n"
+		     "how fast, and what goes wrong.\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(out, "\nRun 'netsight <command> --help' for a command's options.\n"
+		     "netsight needs root and a kernel with BTF.\n");
+}
+
+static const struct ns_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
+	return NULL;
+}
+
+static int run_command(const struct ns_command *cmd, int argc, char **argv)
+{
+	char err[NS_CLI_ERR_LEN] = "";
+	struct ns_cli_opts o;
+	int ret, code;
+
+	ns_cli_defaults(&o);
+	ret = ns_cli_parse(cmd, argc, argv, &o, err, sizeof(err));
+	if (ret > 0)
+		return NS_EXIT_OK;
+	if (ret < 0) {
+		fprintf(stderr, "netsight %s: %s\nTry 'netsight %s --help'.\n", cmd->name, err,
+			cmd->name);
+		return NS_EXIT_USAGE;
+	}
+	ns_run_setup_log(&o);
+	code = ns_run_preflight(cmd->name);
+	if (code)
+		return code;
+	return cmd->run(&o);
+}
+
+int main(int argc, char **argv)
+{
+	const struct ns_command *cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return NS_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return NS_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("netsight %s (libbpf %s)\n", NS_VERSION, libbpf_version_string());
+		return NS_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help") && argc > 2 && (cmd = find_command(argv[2]))) {
+		ns_cli_help(cmd, stdout);
+		return NS_EXIT_OK;
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		fprintf(stderr,
+			"netsight: '%s' is not a netsight command. See 'netsight --help'.\n",
+			argv[1]);
+		return NS_EXIT_USAGE;
+	}
+	return run_command(cmd, argc - 1, argv + 1);
+}

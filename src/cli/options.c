@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Option parsing and --help from one table per command, and the options
+ * shared by the stream commands (filters, output).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cli/options.h"
+#include "lib/parse.h"
+#include "lib/system.h"
+
+#define NS_MAX_OPTIONS 64
+#define NS_LONG_ONLY_BASE 256
+#define NS_PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit kernels */
+#define NS_DEFAULT_RINGBUF (8U << 20)
+#define NS_HELP_COLUMN 28
+
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void ns_cli_defaults(struct ns_cli_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->format = NS_FORMAT_TEXT;
+	o->ringbuf_size = NS_DEFAULT_RINGBUF;
+}
+
+static int parse_pid(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	uint64_t pid;
+
+	if (ns_parse_u64(arg, 1, NS_PID_MAX, &pid))
+		return fail(err, errlen, -EINVAL, "invalid --pid '%s': expected a process id", arg);
+	if (o->cfg.npids == NS_MAX_PIDS)
+		return fail(err, errlen, -E2BIG, "too many --pid options: at most %d", NS_MAX_PIDS);
+	o->cfg.pids[o->cfg.npids++] = pid;
+	return 0;
+}
+
+static int parse_comm(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	if (!arg[0])
+		return fail(err, errlen, -EINVAL, "invalid --comm '': expected a process name");
+	/* The kernel keeps 15 bytes of a process name; match what it keeps. */
+	snprintf(o->cfg.comm, sizeof(o->cfg.comm), "%s", arg);
+	return 0;
+}
+
+static int parse_port(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	uint64_t port;
+
+	if (ns_parse_u64(arg, 1, 65535, &port))
+		return fail(err, errlen, -EINVAL, "invalid --port '%s': expected 1-65535", arg);
+	o->cfg.port = port;
+	return 0;
+}
+
+static int parse_cgroup(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	char root[256] = "/sys/fs/cgroup";
+	__u64 id;
+	__u32 level;
+	int ret = ns_cgroup_resolve(arg, &id, &level);
+
+	if (!ret) {
+		o->cfg.cgroup_id = id;
+		o->cfg.cgroup_level = level;
+		return 0;
+	}
+	ns_cgroup2_root(root, sizeof(root));
+	if (ret == -ENOENT)
+		return fail(err, errlen, ret, "invalid --cgroup '%s': no such directory", arg);
+	if (ret == -ENOTDIR || ret == -EXDEV)
+		return fail(
+			err, errlen, ret,
+			"invalid --cgroup '%s': not a cgroup v2 directory (cgroup v2 is mounted at %s)",
+			arg, root);
+	return fail(err, errlen, ret, "invalid --cgroup '%s': %s", arg, strerror(-ret));
+}
+
+static int set_family(struct ns_cli_opts *o, int family, char *err, size_t errlen)
+{
+	if (o->family_set && o->cfg.family != family)
+		return fail(err, errlen, -EINVAL,
+			    "-4 and -6 exclude each other; give neither for both");
+	o->cfg.family = family;
+	o->family_set = true;
+	return 0;
+}
+
+static int parse_ipv4(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	return set_family(o, AF_INET, err, errlen);
+}
+
+static int parse_ipv6(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	return set_family(o, AF_INET6, err, errlen);
+}
+
+static int parse_output(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	if (!strcmp(arg, "text"))
+		o->format = NS_FORMAT_TEXT;
+	else if (!strcmp(arg, "json"))
+		o->format = NS_FORMAT_JSON;
+	else
+		return fail(err, errlen, -EINVAL,
+			    "invalid --output '%s': expected 'text' or 'json'", arg);
+	return 0;
+}
+
+static int parse_duration(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	if (ns_parse_u64(arg, 1, 365ULL * 24 * 3600, &o->duration_s))
+		return fail(err, errlen, -EINVAL,
+			    "invalid --duration '%s': expected a whole number of seconds, 1 or more",
+			    arg);
+	return 0;
+}
+
+static int parse_ringbuf(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	uint64_t size;
+
+	if (ns_parse_size(arg, 4096, 1ULL << 30, &size) || (size & (size - 1)))
+		return fail(
+			err, errlen, -EINVAL,
+			"invalid --ringbuf-size '%s': expected a power of two from 4K to 1G (e.g. 16M)",
+			arg);
+	o->ringbuf_size = size;
+	return 0;
+}
+
+static int parse_verbose(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	o->verbose++;
+	return 0;
+}
+
+const struct ns_option ns_filter_options[] = {
+	{ "pid", 'p', "PID", "only sockets owned by process PID (repeatable, up to 16)",
+	  parse_pid },
+	{ "comm", 'c', "NAME", "only sockets owned by processes named NAME (first 15 bytes)",
+	  parse_comm },
+	{ "port", 0, "PORT", "only connections with PORT on either side", parse_port },
+	{ "cgroup", 0, "PATH",
+	  "only sockets owned by processes in the cgroup v2 directory PATH or below",
+	  parse_cgroup },
+	{ "ipv4", '4', NULL, "only IPv4 (including IPv4-mapped IPv6)", parse_ipv4 },
+	{ "ipv6", '6', NULL, "only IPv6", parse_ipv6 },
+	{ NULL },
+};
+
+const struct ns_option ns_output_options[] = {
+	{ "output", 'o', "FORMAT", "text (aligned table, default) or json (one object per line)",
+	  parse_output },
+	{ "duration", 0, "SECONDS", "stop after SECONDS (default: run until Ctrl-C)",
+	  parse_duration },
+	{ "ringbuf-size", 0, "BYTES", "kernel-to-user event buffer, a power of two (default 8M)",
+	  parse_ringbuf },
+	{ "verbose", 'v', NULL, "more diagnostics; twice for libbpf's debug log", parse_verbose },
+	{ NULL },
+};
+
+/* The option at index @idx across all groups of @cmd. */
+static const struct ns_option *option_at(const struct ns_command *cmd, int idx)
+{
+	for (const struct ns_option_group *g = cmd->groups; g->title; g++)
+		for (const struct ns_option *opt = g->options; opt->name; opt++)
+			if (idx-- == 0)
+				return opt;
+	return NULL;
+}
+
+static int build_getopt(const struct ns_command *cmd, struct option *longopts, char *shortopts)
+{
+	int n = 0;
+	char *s = shortopts;
+
+	*s++ = ':'; /* report a missing argument as ':' */
+	*s++ = 'h';
+	for (const struct ns_option *opt; (opt = option_at(cmd, n)); n++) {
+		if (n == NS_MAX_OPTIONS - 2)
+			return -E2BIG;
+		longopts[n] = (struct option){ opt->name,
+					       opt->arg ? required_argument : no_argument, NULL,
+					       NS_LONG_ONLY_BASE + n };
+		if (opt->short_name) {
+			*s++ = opt->short_name;
+			if (opt->arg)
+				*s++ = ':';
+		}
+	}
+	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[n] = (struct option){ 0 };
+	*s = '\0';
+	return 0;
+}
+
+static const struct ns_option *find_short(const struct ns_command *cmd, int c)
+{
+	const struct ns_option *opt;
+
+	for (int i = 0; (opt = option_at(cmd, i)); i++)
+		if (opt->short_name == c)
+			return opt;
+	return NULL;
+}
+
+int ns_cli_parse(const struct ns_command *cmd, int argc, char **argv, struct ns_cli_opts *o,
+		 char *err, size_t errlen)
+{
+	struct option longopts[NS_MAX_OPTIONS];
+	char shortopts[2 * NS_MAX_OPTIONS + 3];
+	const struct ns_option *opt;
+	int c;
+
+	if (build_getopt(cmd, longopts, shortopts))
+		return fail(err, errlen, -E2BIG, "too many options for '%s'", cmd->name);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		int ret;
+
+		if (c == 'h') {
+			ns_cli_help(cmd, stdout);
+			return 1;
+		}
+		if (c == '?') {
+			if (optopt)
+				return fail(err, errlen, -EINVAL, "unknown option '-%c'", optopt);
+			return fail(err, errlen, -EINVAL, "unknown option '%s'", argv[optind - 1]);
+		}
+		if (c == ':') {
+			opt = optopt >= NS_LONG_ONLY_BASE ?
+				      option_at(cmd, optopt - NS_LONG_ONLY_BASE) :
+				      find_short(cmd, optopt);
+			return fail(err, errlen, -EINVAL, "option '--%s' needs an argument (%s)",
+				    opt ? opt->name : "?", opt && opt->arg ? opt->arg : "?");
+		}
+		opt = c >= NS_LONG_ONLY_BASE ? option_at(cmd, c - NS_LONG_ONLY_BASE) :
+					       find_short(cmd, c);
+		if (!opt)
+			return fail(err, errlen, -EINVAL, "unknown option");
+		ret = opt->parse(o, optarg, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return fail(err, errlen, -EINVAL, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static void help_option(FILE *out, const struct ns_option *opt)
+{
+	char left[64];
+	int n;
+
+	if (opt->short_name)
+		n = snprintf(left, sizeof(left), "  -%c, --%s", opt->short_name, opt->name);
+	else
+		n = snprintf(left, sizeof(left), "      --%s", opt->name);
+	if (opt->arg)
+		snprintf(left + n, sizeof(left) - n, " %s", opt->arg);
+	if (strlen(left) + 2 > NS_HELP_COLUMN)
+		fprintf(out, "%s\n%*s%s\n", left, NS_HELP_COLUMN, "", opt->help);
+	else
+		fprintf(out, "%-*s%s\n", NS_HELP_COLUMN, left, opt->help);
+}
+
+void ns_cli_help(const struct ns_command *cmd, FILE *out)
+{
+	fprintf(out, "Usage: netsight %s [OPTIONS]\n\n%s\n", cmd->name, cmd->description);
+	for (const struct ns_option_group *g = cmd->groups; g->title; g++) {
+		fprintf(out, "\n%s:\n", g->title);
+		for (const struct ns_option *opt = g->options; opt->name; opt++)
+			help_option(out, opt);
+	}
+	help_option(out, &(struct ns_option){ "help", 'h', NULL, "show this help", NULL });
+	if (cmd->examples)
+		fprintf(out, "\nExamples:\n%s", cmd->examples);
+}

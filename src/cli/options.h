@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Commands and their options. Each command is one table; the same table
+ * drives parsing (getopt_long) and generates --help, so the two cannot drift.
+ */
+#ifndef NETSIGHT_CLI_OPTIONS_H
+#define NETSIGHT_CLI_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <netsight/event.h>
+
+#include "lib/output.h"
+
+enum ns_exit {
+	NS_EXIT_OK = 0,
+	NS_EXIT_FAILURE = 1,
+	NS_EXIT_USAGE = 2,
+};
+
+/* Everything the options of any command can set. */
+struct ns_cli_opts {
+	struct ns_config cfg;
+	enum ns_format format;
+	uint64_t duration_s; /* 0: until interrupted */
+	uint64_t ringbuf_size;
+	int verbose;
+	bool family_set;
+};
+
+#define NS_CLI_ERR_LEN 256
+
+struct ns_option {
+	const char *name; /* long name; NULL ends a group */
+	int short_name; /* 0: none */
+	const char *arg; /* placeholder, NULL for a flag */
+	const char *help;
+	/* Returns 0, or -errno with a message in @err. */
+	int (*parse)(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen);
+};
+
+struct ns_option_group {
+	const char *title;
+	const struct ns_option *options;
+};
+
+struct ns_command {
+	const char *name;
+	const char *summary; /* one line, for netsight --help */
+	const char *description; /* for <command> --help */
+	const struct ns_option_group *groups; /* ends with a NULL title */
+	const char *examples;
+	int (*run)(const struct ns_cli_opts *o);
+};
+
+/* Shared groups: the filters and output options of the stream commands. */
+extern const struct ns_option ns_filter_options[];
+extern const struct ns_option ns_output_options[];
+
+/* Sets the defaults every command starts from. */
+void ns_cli_defaults(struct ns_cli_opts *o);
+
+/*
+ * Parses @argv (argv[0] is the command name). Returns 1 if --help was shown,
+ * 0 on success, or -errno with a message in @err.
+ */
+int ns_cli_parse(const struct ns_command *cmd, int argc, char **argv, struct ns_cli_opts *o,
+		 char *err, size_t errlen);
+void ns_cli_help(const struct ns_command *cmd, FILE *out);
+
+#endif /* NETSIGHT_CLI_OPTIONS_H */

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The one event loop. Errors become words here and nowhere else in the
+ * library: "netsight: <what failed> '<subject>': <cause>".
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/run.h"
+#include "lib/log.h"
+#include "lib/output.h"
+#include "lib/session.h"
+#include "lib/system.h"
+#include "lib/units.h"
+#include "probes/registry.h"
+
+#define NS_POLL_MS 100
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void print_log(enum ns_log_level level, const char *msg)
+{
+	static const char *const prefix[] = {
+		[NS_LOG_ERROR] = "error: ", [NS_LOG_WARN] = "warning: ", [NS_LOG_INFO] = "",
+		[NS_LOG_DEBUG] = "",	    [NS_LOG_TRACE] = "",
+	};
+
+	fprintf(stderr, "netsight: %s%s\n", prefix[level], msg);
+}
+
+void ns_run_setup_log(const struct ns_cli_opts *o)
+{
+	static const enum ns_log_level levels[] = { NS_LOG_INFO, NS_LOG_DEBUG, NS_LOG_TRACE };
+	enum ns_log_level level = levels[o->verbose < 2 ? o->verbose : 2];
+
+	ns_log_set_printer(print_log, level);
+	ns_log_capture_libbpf();
+}
+
+int ns_run_preflight(const char *cmd)
+{
+	bool mounted;
+	int err;
+
+	if (ns_system_privileged()) {
+		fprintf(stderr,
+			"netsight %s: needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN) to load "
+			"BPF programs; run it as root or with sudo\n",
+			cmd);
+		return NS_EXIT_FAILURE;
+	}
+	if (ns_system_btf()) {
+		fprintf(stderr,
+			"netsight %s: this kernel has no BTF (%s is missing); netsight needs a "
+			"kernel built with CONFIG_DEBUG_INFO_BTF=y\n",
+			cmd, NS_VMLINUX_BTF);
+		return NS_EXIT_FAILURE;
+	}
+	err = ns_tracefs_ensure(&mounted);
+	if (err)
+		ns_log(NS_LOG_WARN,
+		       "tracefs is not mounted at %s and mounting it failed (%s); "
+		       "syscall tracepoints will be unavailable",
+		       NS_TRACEFS, strerror(-err));
+	else if (mounted)
+		ns_log(NS_LOG_INFO, "mounted tracefs at %s (syscall tracepoints need it)",
+		       NS_TRACEFS);
+	return 0;
+}
+
+static void on_record(const struct ns_record *rec, const struct ns_family *fam, void *ctx)
+{
+	(void)fam;
+	ns_output_record(ctx, rec);
+}
+
+static int load(struct ns_session *s, const struct ns_family *const *families, size_t n)
+{
+	int err = ns_session__add(s, &ns_owner_family);
+
+	for (size_t i = 0; !err && i < n; i++)
+		err = ns_session__add(s, families[i]);
+	if (err) {
+		fprintf(stderr, "netsight: failed to load BPF object '%s': %s%s\n",
+			ns_session__subject(s), strerror(-err),
+			err == -EACCES || err == -EINVAL ? " (run with -v for the verifier log)" :
+							   "");
+		return err;
+	}
+	err = ns_session__attach(s);
+	if (err) {
+		fprintf(stderr, "netsight: failed to attach '%s': %s\n", ns_session__subject(s),
+			strerror(-err));
+		return err;
+	}
+	err = ns_session__start(s);
+	if (err)
+		fprintf(stderr, "netsight: failed to start '%s': %s\n", ns_session__subject(s),
+			strerror(-err));
+	return err;
+}
+
+static void print_summary(struct ns_session *s)
+{
+	static const char *const descriptions[NS_ERR_MAX] = {
+#define NS_X(id, name, lost, desc) [NS_ERR_##id] = desc,
+		NS_ERRORS(NS_X)
+#undef NS_X
+	};
+	static const int counts_as_lost[NS_ERR_MAX] = {
+#define NS_X(id, name, lost, desc) [NS_ERR_##id] = lost,
+		NS_ERRORS(NS_X)
+#undef NS_X
+	};
+	struct ns_session_stats st;
+	unsigned long long lost = 0;
+
+	if (ns_session__stats(s, &st)) {
+		fprintf(stderr, "netsight: could not read the kernel's loss counters\n");
+		return;
+	}
+	for (int i = 0; i < NS_ERR_MAX; i++)
+		if (counts_as_lost[i])
+			lost += st.kernel[i];
+	fprintf(stderr, "netsight: %llu events seen, %llu events lost\n",
+		(unsigned long long)st.records, lost);
+	for (int i = 0; i < NS_ERR_MAX; i++)
+		if (st.kernel[i])
+			fprintf(stderr, "netsight:   %llu %s\n", (unsigned long long)st.kernel[i],
+				descriptions[i]);
+	if (st.kernel[NS_ERR_RINGBUF_FULL])
+		fprintf(stderr, "netsight:   a larger --ringbuf-size absorbs longer bursts\n");
+	if (st.malformed)
+		fprintf(stderr, "netsight:   %llu events could not be decoded\n",
+			(unsigned long long)st.malformed);
+}
+
+static int loop(struct ns_session *s, struct ns_output *out, uint64_t duration_s)
+{
+	uint64_t deadline = duration_s ? ns_boot_now() + duration_s * NS_NSEC_PER_SEC : 0;
+	int err = 0;
+
+	while (!stop_signal && !out->err) {
+		err = ns_session__poll(s, NS_POLL_MS);
+		if (err && err != -EINTR)
+			break;
+		err = 0;
+		ns_output_flush(out);
+		if (deadline && ns_boot_now() >= deadline)
+			break;
+	}
+	if (!err)
+		err = ns_session__drain(s);
+	ns_output_flush(out);
+	return err;
+}
+
+int ns_run_stream(const struct ns_cli_opts *o, const char *what,
+		  const struct ns_family *const *families, size_t nfamilies)
+{
+	struct ns_session_opts sopts = {
+		.cfg = o->cfg,
+		.ringbuf_size = o->ringbuf_size,
+		.on_record = on_record,
+	};
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct ns_session *s;
+	struct ns_output out;
+	int err, code = NS_EXIT_FAILURE;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (ns_output_init(&out, stdout, o->format, families[0]->columns))
+		return NS_EXIT_FAILURE;
+	sopts.ctx = &out;
+	s = ns_session__new(&sopts);
+	if (!s) {
+		fprintf(stderr, "netsight: %s\n", strerror(errno));
+		goto out_release;
+	}
+	if (load(s, families, nfamilies))
+		goto out_free;
+	ns_output_header(&out);
+	if (o->duration_s)
+		ns_log(NS_LOG_INFO, "tracing %s for %llus (Ctrl-C to stop)", what,
+		       (unsigned long long)o->duration_s);
+	else
+		ns_log(NS_LOG_INFO, "tracing %s (Ctrl-C to stop)", what);
+	err = loop(s, &out, o->duration_s);
+	if (err)
+		fprintf(stderr, "netsight: reading events failed: %s\n", strerror(-err));
+	else if (out.err && out.err != -EPIPE)
+		fprintf(stderr, "netsight: writing output failed: %s\n", strerror(-out.err));
+	else
+		code = NS_EXIT_OK;
+	print_summary(s);
+out_free:
+	ns_session__free(s);
+out_release:
+	ns_output_release(&out);
+	return code;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef NETSIGHT_CLI_RUN_H
+#define NETSIGHT_CLI_RUN_H
+
+#include "cli/options.h"
+#include "lib/family.h"
+
+/*
+ * The life of a stream command: checks, load and attach @families (after the
+ * owner family), print records until Ctrl-C, SIGTERM or --duration, then the
+ * summary on stderr. @what completes "netsight: tracing ..." on stderr.
+ * Returns the process exit code.
+ */
+int ns_run_stream(const struct ns_cli_opts *o, const char *what,
+		  const struct ns_family *const *families, size_t nfamilies);
+
+/* Checks that this process can trace at all; prints why not. 0 or exit code. */
+int ns_run_preflight(const char *cmd);
+
+/* Installs the stderr printer for ns_log() at the verbosity of @o. */
+void ns_run_setup_log(const struct ns_cli_opts *o);
+
+#endif /* NETSIGHT_CLI_RUN_H */

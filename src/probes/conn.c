@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The connection family (bpf/conn.bpf.c): turns connection events into
+ * records. Durations of connections that were open before start-up are
+ * counted from the start of tracing and the record says so.
+ */
+#include <errno.h>
+#include <bpf/libbpf.h>
+
+#include <netsight/conn.h>
+
+#include "conn.skel.h"
+#include "lib/errnames.h"
+#include "probes/conn.h"
+#include "probes/registry.h"
+
+NS_FAMILY_SKELETON(conn)
+
+static const char *const action_names[NS_CONN_ACTION_MAX] = {
+#define NS_X(id, name) [NS_CONN_##id] = name,
+	NS_CONN_ACTIONS(NS_X)
+#undef NS_X
+};
+
+static const char *const close_reason_names[NS_CLOSE_REASON_MAX] = {
+#define NS_X(id, name) [NS_CLOSE_##id] = name,
+	NS_CLOSE_REASONS(NS_X)
+#undef NS_X
+};
+
+const char *ns_conn_action_name(unsigned int action)
+{
+	return action < NS_CONN_ACTION_MAX ? action_names[action] : NULL;
+}
+
+const char *ns_close_reason_name(unsigned int reason)
+{
+	return reason < NS_CLOSE_REASON_MAX ? close_reason_names[reason] : NULL;
+}
+
+static void add_close(struct ns_record *rec, const struct ns_conn_event *e,
+		      const struct ns_decode_ctx *ctx)
+{
+	__u64 start = e->start_ns ? e->start_ns : ctx->start_boot_ns;
+	const char *reason = ns_close_reason_name(e->close_reason);
+
+	ns_record_u64(rec, NS_F_DURATION, e->hdr.ts_ns > start ? e->hdr.ts_ns - start : 0);
+	ns_record_u64(rec, NS_F_BYTES_SENT, e->stats.bytes_sent);
+	ns_record_u64(rec, NS_F_BYTES_RECEIVED, e->stats.bytes_received);
+	ns_record_u64(rec, NS_F_RTT, (__u64)e->stats.srtt_us * 1000);
+	ns_record_u64(rec, NS_F_RETRANSMITS, e->stats.retransmits);
+	ns_record_str(rec, NS_F_CLOSE_REASON, reason ? reason : "other");
+	if (e->error)
+		ns_record_str(rec, NS_F_ERROR, ns_errno_name(e->error));
+	ns_record_bool(rec, NS_F_PREEXISTING, e->flags & NS_CONN_PREEXISTING);
+}
+
+int ns_conn_decode(const void *data, size_t size, const struct ns_decode_ctx *ctx,
+		   struct ns_record *rec)
+{
+	const struct ns_conn_event *e = data;
+	const char *action = ns_conn_action_name(e->action);
+
+	if (size < sizeof(*e) || !action)
+		return -EINVAL;
+	ns_record_init(rec, e->hdr.ts_ns + ctx->boot_to_epoch_ns, action);
+	rec->owner = e->owner;
+	rec->tuple = e->tuple;
+	rec->direction = e->owner.flags & NS_OWNER_PASSIVE ? NS_DIR_INGRESS : NS_DIR_EGRESS;
+	switch (e->action) {
+	case NS_CONN_CONNECT:
+		if (e->connect_latency_ns)
+			ns_record_u64(rec, NS_F_CONNECT_LATENCY, e->connect_latency_ns);
+		break;
+	case NS_CONN_CONNECT_FAILED:
+		ns_record_str(rec, NS_F_ERROR, ns_errno_name(e->error));
+		break;
+	case NS_CONN_CLOSE:
+		add_close(rec, e, ctx);
+		break;
+	}
+	return 0;
+}
+
+static const struct ns_column conn_columns[] = {
+	{ .header = "TIME", .width = 12, .kind = NS_COL_TIME },
+	{ .header = "EVENT", .width = 14, .kind = NS_COL_ACTION },
+	{ .header = "PID", .width = 7, .kind = NS_COL_PID },
+	{ .header = "COMM", .width = 15, .kind = NS_COL_COMM },
+	{ .header = "LOCAL", .width = 21, .kind = NS_COL_LOCAL },
+	{ .header = "REMOTE", .width = 21, .kind = NS_COL_REMOTE },
+	{ .header = "LAT", .width = 8, .field = NS_F_CONNECT_LATENCY },
+	{ .header = "DUR", .width = 8, .field = NS_F_DURATION },
+	{ .header = "TX", .width = 6, .field = NS_F_BYTES_SENT },
+	{ .header = "RX", .width = 6, .field = NS_F_BYTES_RECEIVED },
+	{ .header = "RTT", .width = 8, .field = NS_F_RTT },
+	{ .header = "RETR", .width = 4, .field = NS_F_RETRANSMITS },
+	{ .header = "END", .width = 12, .field = NS_F_CLOSE_REASON, .alt = NS_F_ERROR },
+	{ .header = "NOTE", .field = NS_F_PREEXISTING },
+	{ .header = NULL },
+};
+
+#define ACCEPT_IMPACT "accept events are not reported"
+
+static const struct ns_optional_prog conn_optional[] = {
+	{ "conn_sys_exit_accept4", ACCEPT_IMPACT },
+	{ "conn_sys_exit_accept", ACCEPT_IMPACT },
+	{ NULL, NULL },
+};
+
+const struct ns_family ns_conn_family = {
+	.name = "conn",
+	NS_FAMILY_SKELETON_OPS(conn),
+	.optional = conn_optional,
+	.event_type = NS_EVENT_CONN,
+	.event_size = sizeof(struct ns_conn_event),
+	.decode = ns_conn_decode,
+	.columns = conn_columns,
+};

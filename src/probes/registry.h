@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Every probe family netsight has. The owner family is loaded first, always. */
+#ifndef NETSIGHT_REGISTRY_H
+#define NETSIGHT_REGISTRY_H
+
+#include "lib/family.h"
+
+extern const struct ns_family ns_owner_family;
+extern const struct ns_family ns_conn_family;
+
+#endif /* NETSIGHT_REGISTRY_H */
