@@ -298,6 +298,14 @@ const struct ns_config *ns_session__config(const struct ns_session *s)
 	return &s->opts.cfg;
 }
 
+struct bpf_object *ns_session__object(const struct ns_session *s, const char *family)
+{
+	for (size_t i = 0; i < s->nfams; i++)
+		if (!strcmp(s->fams[i].fam->name, family))
+			return s->fams[i].obj;
+	return NULL;
+}
+
 const char *ns_session__subject(const struct ns_session *s)
 {
 	return s->subject;

@@ -53,6 +53,8 @@ int ns_session__stats(struct ns_session *s, struct ns_session_stats *out);
 const struct ns_config *ns_session__config(const struct ns_session *s);
 /* The map named @name in the first family that has it, or NULL. */
 struct bpf_map *ns_session__map(const struct ns_session *s, const char *name);
+/* The loaded object of the family named @family, or NULL. */
+struct bpf_object *ns_session__object(const struct ns_session *s, const char *family);
 /* What the last failing call was about (a program, map or family name). */
 const char *ns_session__subject(const struct ns_session *s);
 
