@@ -15,7 +15,8 @@ V ?= 0
 CC ?= gcc
 CLANG ?= clang
 BPFTOOL ?= bpftool
-PYTHON ?= python3
+# Debian's interpreter: python3-pytest installs for it, whatever else is on PATH.
+PYTHON ?= /usr/bin/python3
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VERSION := $(shell cat VERSION)
 
@@ -30,6 +31,8 @@ msg = @printf '  %-9s %s\n' '$(1)' '$(2)';
 endif
 
 .DELETE_ON_ERROR:
+# Keep chained intermediates (sanitizer objects, skeletons) between runs.
+.SECONDARY:
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules
 
@@ -58,6 +61,7 @@ SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_FAMILIES))
 BPF_OBJS := $(patsubst %,$(O)/bpf/%.bpf.o,$(BPF_FAMILIES))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
+BPF_TESTS := $(patsubst tests/bpf/%.c,$(O)/tests/bpf_%,$(wildcard tests/bpf/test_*.c))
 # Unit tests link everything but the command line entry point, under sanitizers.
 SAN_OBJS := $(patsubst %.c,$(O)/san/%.o,$(LIB_SRCS) $(PROBE_SRCS) \
 	$(filter-out src/cli/main.c,$(CLI_SRCS)))
@@ -104,6 +108,11 @@ $(O)/san/%.o: %.c | $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) -Itests -O1 -g $(SAN_FLAGS) -c $< -o $@
 
+$(O)/tests/bpf_%: $(O)/san/tests/bpf/%.o $(SAN_OBJS) $(TEST_LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_FLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
 $(O)/tests/%: $(O)/san/tests/unit/%.o $(SAN_OBJS) $(TEST_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
@@ -112,8 +121,8 @@ $(O)/tests/%: $(O)/san/tests/unit/%.o $(SAN_OBJS) $(TEST_LIB_OBJS)
 test-unit: $(UNIT_TESTS)
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_TESTS)
 
-test-bpf: $(O)/netsight
-	$(Q)$(O)/netsight doctor --load-only
+test-bpf: $(BPF_TESTS)
+	$(Q)$(PYTHON) tests/run_unit.py $(BPF_TESTS)
 
 test-integration: $(O)/netsight
 	$(Q)NETSIGHT=$(abspath $(O)/netsight) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
@@ -135,4 +144,5 @@ clean:
 	$(Q)rm -rf $(O)
 
 -include $(APP_OBJS:.o=.d) $(BPF_OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(TEST_LIB_OBJS:.o=.d) \
-	$(patsubst $(O)/tests/%,$(O)/san/tests/unit/%.d,$(UNIT_TESTS))
+	$(patsubst $(O)/tests/%,$(O)/san/tests/unit/%.d,$(UNIT_TESTS)) \
+	$(patsubst $(O)/tests/bpf_%,$(O)/san/tests/bpf/%.d,$(BPF_TESTS))

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <cmocka.h>
+
+#include "lib/parse.h"
+#include "lib/procscan.h"
+
+static void u64(void **state)
+{
+	uint64_t v = 7;
+
+	(void)state;
+	assert_int_equal(ns_parse_u64("42", 0, 100, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(ns_parse_u64("18446744073709551615", 0, UINT64_MAX, &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(ns_parse_u64("18446744073709551616", 0, UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(ns_parse_u64("101", 0, 100, &v), -ERANGE);
+	assert_int_equal(ns_parse_u64("0", 1, 100, &v), -ERANGE);
+	for (const char **bad =
+		     (const char *[]){ "", "-1", "+1", " 1", "1 ", "1x", "0x10", "abc", NULL };
+	     *bad; bad++)
+		assert_int_equal(ns_parse_u64(*bad, 0, 100, &v), -EINVAL);
+	assert_int_equal(ns_parse_u64(NULL, 0, 100, &v), -EINVAL);
+}
+
+static void sizes(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(ns_parse_size("4096", 0, UINT64_MAX, &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(ns_parse_size("16M", 0, UINT64_MAX, &v), 0);
+	assert_int_equal(v, 16 << 20);
+	assert_int_equal(ns_parse_size("2k", 0, UINT64_MAX, &v), 0);
+	assert_int_equal(v, 2048);
+	assert_int_equal(ns_parse_size("1G", 0, UINT64_MAX, &v), 0);
+	assert_int_equal(v, 1 << 30);
+	assert_int_equal(ns_parse_size("2G", 0, 1 << 30, &v), -ERANGE);
+	assert_int_equal(ns_parse_size("17179869184G", 0, UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(ns_parse_size("16MB", 0, UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(ns_parse_size("M", 0, UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(ns_parse_size("1T", 0, UINT64_MAX, &v), -EINVAL);
+}
+
+static void socket_links(void **state)
+{
+	__u64 ino = 0;
+
+	(void)state;
+	assert_int_equal(ns_parse_socket_link("socket:[12345]", &ino), 0);
+	assert_int_equal(ino, 12345);
+	for (const char **bad =
+		     (const char *[]){ "socket:[]", "socket:[12", "pipe:[5]", "/dev/null",
+				       "socket:[1a]", "socket:[0]", "anon_inode:[eventfd]", NULL };
+	     *bad; bad++)
+		assert_int_equal(ns_parse_socket_link(*bad, &ino), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(u64),
+		cmocka_unit_test(sizes),
+		cmocka_unit_test(socket_links),
+	};
+
+	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
+}
