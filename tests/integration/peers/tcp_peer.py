@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Known TCP traffic for netsight's tests.
+
+server: listen, accept --count connections; on each read exactly --expect
+bytes, answer --reply bytes, then wait for the peer's FIN and close.
+client: --count connections, one after another; send --send bytes, read
+exactly --expect bytes, close.
+
+Each role names its process (--name, via prctl) so tests can assert on
+process.name, prints one JSON line {"pid": ..., ...} when done, and a "ready"
+line "ready PID" once listening (server) or started (client).
+"""
+import argparse
+import ctypes
+import json
+import os
+import socket
+import struct
+import sys
+import time
+
+PR_SET_NAME = 15
+
+
+def set_name(name):
+    ctypes.CDLL(None).prctl(PR_SET_NAME, name.encode(), 0, 0, 0)
+
+
+def say(obj):
+    sys.stdout.write((obj if isinstance(obj, str) else json.dumps(obj)) + "\n")
+    sys.stdout.flush()
+
+
+def recv_exactly(sock, n):
+    got = 0
+    while got < n:
+        chunk = sock.recv(min(65536, n - got))
+        if not chunk:
+            raise EOFError(f"peer closed after {got} of {n} bytes")
+        got += len(chunk)
+
+
+def wait_eof(sock):
+    try:
+        while sock.recv(65536):
+            pass
+    except ConnectionResetError:
+        pass
+
+
+def wait_for_file(path):
+    while path and not os.path.exists(path):
+        time.sleep(0.02)
+
+
+def family_of(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def abort(sock):
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def serve_one(conn, args):
+    recv_exactly(conn, args.expect)
+    if args.reply:
+        conn.sendall(b"s" * args.reply)
+    if args.abort:
+        abort(conn)
+        return
+    wait_eof(conn)
+    conn.close()
+
+
+def server(args):
+    set_name(args.name)
+    srv = socket.socket(family_of(args.bind), socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family_of(args.bind) == socket.AF_INET6 and args.dual_stack:
+        srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    srv.bind((args.bind, args.port))
+    srv.listen(args.backlog)
+    children = []
+    if args.mode == "prefork":
+        for i in range(args.workers):
+            pid = os.fork()
+            if pid == 0:
+                set_name(f"{args.name[:12]}-w{i}")
+                for _ in range(args.count // args.workers):
+                    conn, _ = srv.accept()
+                    serve_one(conn, args)
+                os._exit(0)
+            children.append(pid)
+    say(f"ready {os.getpid()}")
+    if args.mode == "prefork":
+        for pid in children:
+            os.waitpid(pid, 0)
+    for _ in range(args.count if args.mode != "prefork" else 0):
+        conn, _ = srv.accept()
+        if args.mode == "fork-after-accept":
+            pid = os.fork()
+            if pid == 0:
+                set_name(f"{args.name[:12]}-ch")
+                serve_one(conn, args)
+                os._exit(0)
+            conn.close()
+            children.append(pid)
+            os.waitpid(pid, 0)
+        else:
+            serve_one(conn, args)
+    srv.close()
+    say({"pid": os.getpid(), "children": children})
+
+
+def client(args):
+    set_name(args.name)
+    say(f"ready {os.getpid()}")
+    wait_for_file(args.start_file)
+    errors = []
+    for _ in range(args.count):
+        sock = socket.socket(family_of(args.connect), socket.SOCK_STREAM)
+        sock.settimeout(args.timeout)
+        try:
+            sock.connect((args.connect, args.port))
+        except OSError as e:
+            errors.append(e.errno if e.errno else "timeout")
+            sock.close()
+            continue
+        sock.settimeout(None)
+        if args.send:
+            sock.sendall(b"c" * args.send)
+        recv_exactly(sock, args.expect)
+        wait_for_file(args.hold_file)
+        if args.abort:
+            abort(sock)
+            continue
+        try:
+            sock.shutdown(socket.SHUT_WR)
+            wait_eof(sock)
+        except OSError as e:  # the server aborted (RST)
+            errors.append(e.errno)
+        sock.close()
+        if args.pause:
+            time.sleep(args.pause)
+    say({"pid": os.getpid(), "errors": errors})
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    sub = p.add_subparsers(dest="role", required=True)
+    s = sub.add_parser("server")
+    s.add_argument("--bind", required=True)
+    s.add_argument("--dual-stack", action="store_true")
+    s.add_argument("--mode", choices=["serial", "fork-after-accept", "prefork"],
+                   default="serial")
+    s.add_argument("--workers", type=int, default=2)
+    s.add_argument("--backlog", type=int, default=128)
+    c = sub.add_parser("client")
+    c.add_argument("--connect", required=True)
+    c.add_argument("--send", type=int, default=0)
+    c.add_argument("--timeout", type=float, default=10)
+    c.add_argument("--pause", type=float, default=0)
+    c.add_argument("--start-file", help="connect only once this file exists")
+    c.add_argument("--hold-file",
+                   help="after the exchange, close only once this file exists")
+    for q in (s, c):
+        q.add_argument("--port", type=int, required=True)
+        q.add_argument("--count", type=int, default=1)
+        q.add_argument("--name", required=True)
+        q.add_argument("--expect", type=int, default=0)
+        q.add_argument("--abort", action="store_true",
+                       help="close with SO_LINGER 0 (RST) instead of FIN")
+    s.add_argument("--reply", type=int, default=0)
+    args = p.parse_args()
+    server(args) if args.role == "server" else client(args)
+
+
+if __name__ == "__main__":
+    main()

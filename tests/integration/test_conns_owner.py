@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Who owns a connection: the process that called connect() or accept(),
+across fork, for workers sharing a listener, and for connections that were
+open before netsight started."""
+import os
+import tempfile
+import time
+
+from netlab import Netsight, Peer
+from test_conns import CLIENT, SERVER, on_port, peer, settle, start
+
+
+def test_fork_after_accept_keeps_the_acceptor(pair, netsight_bin, cleanup):
+    """The parent accepts and hands the socket to a child that does the I/O."""
+    count, port = 4, 5101
+    ns = start(cleanup, netsight_bin)
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", count,
+               "--expect", 50, "--reply", 60, "--mode", "fork-after-accept", "--name", SERVER)
+    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+               "--count", count, "--send", 50, "--expect", 60, "--name", CLIENT)
+    cli_pid, s = cli.result()["pid"], srv.result()
+    settle()
+    events, _ = ns.events()
+    server_side = [e for e in on_port(events, port) if e["network.direction"] == "ingress"]
+    assert len(server_side) == 2 * count
+    assert {(e["process.pid"], e["process.name"]) for e in server_side} == {(s["pid"], SERVER)}
+    assert len(s["children"]) == count
+    client_side = [e for e in on_port(events, port) if e["network.direction"] == "egress"]
+    assert {e["process.pid"] for e in client_side} == {cli_pid}
+    for e in on_port(events, port, "close"):
+        assert e["source.bytes"] == 50 and e["destination.bytes"] == 60
+
+
+def test_prefork_workers_own_what_they_accept(pair, netsight_bin, cleanup):
+    """The parent listens; forked workers accept. Each connection is its worker's."""
+    count, port = 6, 5102
+    ns = start(cleanup, netsight_bin)
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", count,
+               "--expect", 5, "--reply", 7, "--mode", "prefork", "--workers", 2,
+               "--name", SERVER)
+    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+               "--count", count, "--send", 5, "--expect", 7, "--name", CLIENT)
+    cli.result()
+    s = srv.result()
+    settle()
+    events, _ = ns.events()
+    workers = set(s["children"])
+    accepts = on_port(events, port, "accept")
+    assert len(accepts) == count
+    server_closes = [e for e in on_port(events, port, "close")
+                     if e["network.direction"] == "ingress"]
+    assert len(server_closes) == count
+    by_port = {e["source.port"]: e["process.pid"] for e in accepts}
+    for e in accepts + server_closes:
+        assert e["process.pid"] in workers, e
+        assert e["process.name"].startswith(SERVER[:12] + "-w"), e
+    for e in server_closes:
+        assert e["process.pid"] == by_port[e["source.port"]], e
+    assert s["pid"] not in {e["process.pid"] for e in accepts + server_closes}
+
+
+def test_connections_open_before_start_are_reported_on_close(pair, netsight_bin, cleanup):
+    send, reply, port = 3000, 4000, 5103
+    with tempfile.TemporaryDirectory() as tmp:
+        hold = os.path.join(tmp, "close-now")
+        srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port,
+                   "--expect", send, "--reply", reply, "--name", SERVER)
+        cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+                   "--send", send, "--expect", reply, "--hold-file", hold, "--name", CLIENT)
+        time.sleep(0.5)  # the exchange is done; both sockets stay open
+        started = time.monotonic()
+        ns = start(cleanup, netsight_bin)
+        time.sleep(0.2)
+        open(hold, "w").close()
+        cli_pid, srv_pid = cli.result()["pid"], srv.result()["pid"]
+        settle()
+        events, _ = ns.events()
+    assert on_port(events, port, "connect") == on_port(events, port, "accept") == []
+    closes = on_port(events, port, "close")
+    assert len(closes) == 2
+    owners = {e["network.direction"]: (e["process.pid"], e["process.name"]) for e in closes}
+    assert owners == {"egress": (cli_pid, CLIENT), "ingress": (srv_pid, SERVER)}
+    for e in closes:
+        assert e["tcp.preexisting"] is True
+        assert (e["source.ip"], e["destination.ip"]) == (pair.a4, pair.b4)
+        assert e["destination.port"] == port
+        # Byte counts are the connection's lifetime totals, kept by the kernel.
+        assert (e["source.bytes"], e["destination.bytes"]) == (send, reply)
+        # Duration is counted from netsight's start, so it is a lower bound.
+        assert 0 < e["event.duration"] <= (time.monotonic() - started) * 1e9
+
+
+def test_new_connections_to_a_listener_opened_before_start(pair, netsight_bin, cleanup):
+    count, port = 3, 5104
+    with tempfile.TemporaryDirectory() as tmp:
+        go = os.path.join(tmp, "go")
+        srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port,
+                   "--count", count, "--expect", 1, "--reply", 1, "--name", SERVER)
+        cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+                   "--count", count, "--send", 1, "--expect", 1, "--start-file", go,
+                   "--name", CLIENT)
+        ns = start(cleanup, netsight_bin)
+        open(go, "w").close()
+        cli.result()
+        srv_pid = srv.result()["pid"]
+        settle()
+        events, _ = ns.events()
+    server_side = [e for e in on_port(events, port) if e["network.direction"] == "ingress"]
+    assert len(server_side) == 2 * count
+    assert {e["process.pid"] for e in server_side} == {srv_pid}
+    assert all(e["tcp.preexisting"] is False for e in server_side if "tcp.preexisting" in e)
