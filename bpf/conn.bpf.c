@@ -96,17 +96,16 @@ static __always_inline struct ns_conn_event *conn_event_new(const struct ns_owne
 
 static __always_inline void conn_read_stats(const struct sock *sk, struct ns_conn_stats *s)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-	__u64 flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	const struct tcp_sock *tp = ns_view(struct tcp_sock, sk);
+	__u64 done = 1ULL << bpf_core_enum_value(enum sock_flags, SOCK_DONE);
 
-	s->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	s->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
 	/* bytes_received counts the peer's FIN; tcp_fin() sets SOCK_DONE with it. */
-	s->bytes_received = BPF_CORE_READ(tp, bytes_received);
-	if (s->bytes_received &&
-	    (flags & (1ULL << bpf_core_enum_value(enum sock_flags, SOCK_DONE))))
+	s->bytes_received = tp->bytes_received;
+	if (s->bytes_received && (sk->__sk_common.skc_flags & done))
 		s->bytes_received--;
-	s->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
-	s->retransmits = BPF_CORE_READ(tp, total_retrans);
+	s->srtt_us = tp->srtt_us >> 3;
+	s->retransmits = tp->total_retrans;
 }
 
 static __always_inline bool conn_state_is_fin(__u8 state)
@@ -159,7 +158,7 @@ static __always_inline void conn_report_close(const struct sock *sk, struct conn
 	e->close_reason = reason == NS_CLOSE_UNKNOWN ? NS_CLOSE_OTHER : reason;
 	if (st->flags & CONN_PREEXISTING)
 		e->flags |= NS_CONN_PREEXISTING;
-	bpf_ringbuf_submit(e, 0);
+	ns_event_submit(e, sizeof(*e));
 }
 
 static __always_inline void conn_on_connect_failed(const struct sock *sk, struct conn_state *st,
@@ -178,13 +177,13 @@ static __always_inline void conn_on_connect_failed(const struct sock *sk, struct
 		return;
 	e->start_ns = st->start_ns;
 	e->error = error;
-	bpf_ringbuf_submit(e, 0);
+	ns_event_submit(e, sizeof(*e));
 }
 
 static __always_inline void conn_on_close(const struct sock *sk, int oldstate)
 {
 	struct conn_state *st = conn_state_get(sk);
-	__s32 error = BPF_CORE_READ(sk, sk_err);
+	__s32 error = sk->sk_err;
 
 	if (!st) {
 		st = conn_state_new(sk);
@@ -222,7 +221,7 @@ static __always_inline void conn_on_connected(const struct sock *sk)
 		e->start_ns = st->start_ns;
 		e->connect_latency_ns = e->hdr.ts_ns - st->start_ns;
 	}
-	bpf_ringbuf_submit(e, 0);
+	ns_event_submit(e, sizeof(*e));
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -305,10 +304,10 @@ static __always_inline int conn_on_accept(long fd)
 	if (!sk)
 		return 0;
 	ns_sock_tuple(sk, &t);
-	e = conn_event_new(&owner, &t, BPF_CORE_READ(sk, __sk_common.skc_cookie.counter),
+	e = conn_event_new(&owner, &t, ns_view(struct sock, sk)->__sk_common.skc_cookie.counter,
 			   NS_CONN_ACCEPT);
 	if (e)
-		bpf_ringbuf_submit(e, 0);
+		ns_event_submit(e, sizeof(*e));
 	return 0;
 }
 

@@ -18,6 +18,17 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/*
+ * A read-only typed view of a kernel address, from a typed tp_btf argument
+ * or a plain address alike. Fields then load directly (a faulting load reads
+ * zero) instead of costing a bpf_probe_read_kernel() call each; the verifier
+ * turns the cast itself into a register move (Linux 6.2+).
+ */
+#define ns_view(type, ptr) \
+	((const type *)bpf_rdonly_cast((const void *)(ptr), bpf_core_type_id_kernel(type)))
+
 const volatile struct ns_config ns_cfg = {};
 
 struct {
@@ -56,6 +67,26 @@ static __always_inline void *ns_event_reserve(__u32 size, enum ns_event_type typ
 	hdr->size = size;
 	hdr->pad = 0;
 	return hdr;
+}
+
+/*
+ * Submits a reserved event. The reader is woken only when pending data
+ * crosses ns_cfg.wakeup_bytes, not for every event: a wakeup is an irq_work
+ * (a self-IPI, a VM exit under virtualisation) that costs more than the rest
+ * of the program. The reader also drains on a timer, so nothing waits long.
+ */
+static __always_inline void ns_event_submit(void *event, __u32 size)
+{
+	__u64 threshold = ns_cfg.wakeup_bytes, pending, flags = 0;
+
+	if (threshold) {
+		/* Pending data includes this record and its 8-byte header. */
+		pending = bpf_ringbuf_query(&ns_events, BPF_RB_AVAIL_DATA);
+		flags = pending >= threshold && pending < threshold + size + 8 ?
+				BPF_RB_FORCE_WAKEUP :
+				BPF_RB_NO_WAKEUP;
+	}
+	bpf_ringbuf_submit(event, flags);
 }
 
 #endif /* NETSIGHT_COMMON_BPF_H */

@@ -106,7 +106,8 @@ struct ns_config {
 	char comm[NS_COMM_LEN];
 	__u16 port; /* local or remote */
 	__u16 family; /* AF_INET or AF_INET6 */
-	__u32 pad;
+	/* Wake the reader once this much is pending; 0: wake for every event. */
+	__u32 wakeup_bytes;
 };
 
 _Static_assert(sizeof(struct ns_owner) == 32, "ns_owner layout");

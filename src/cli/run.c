@@ -16,7 +16,12 @@
 #include "lib/units.h"
 #include "probes/registry.h"
 
+/*
+ * The kernel side wakes us once a quarter of the ring buffer is pending; in
+ * between, events are read every NS_POLL_MS, so none waits longer than that.
+ */
 #define NS_POLL_MS 100
+#define NS_WAKEUP_FRACTION 4
 
 static volatile sig_atomic_t stop_signal;
 
@@ -151,7 +156,9 @@ static int loop(struct ns_session *s, struct ns_output *out, uint64_t duration_s
 		err = ns_session__poll(s, NS_POLL_MS);
 		if (err && err != -EINTR)
 			break;
-		err = 0;
+		err = ns_session__drain(s);
+		if (err)
+			break;
 		ns_output_flush(out);
 		if (deadline && ns_boot_now() >= deadline)
 			break;
@@ -181,6 +188,7 @@ int ns_run_stream(const struct ns_cli_opts *o, const char *what,
 	if (ns_output_init(&out, stdout, o->format, families[0]->columns))
 		return NS_EXIT_FAILURE;
 	sopts.ctx = &out;
+	sopts.cfg.wakeup_bytes = o->ringbuf_size / NS_WAKEUP_FRACTION;
 	s = ns_session__new(&sopts);
 	if (!s) {
 		fprintf(stderr, "netsight: %s\n", strerror(errno));

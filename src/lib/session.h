@@ -44,7 +44,11 @@ int ns_session__attach(struct ns_session *s);
 /* Runs each family's started() hook. */
 int ns_session__start(struct ns_session *s);
 
-/* Waits up to @timeout_ms for events and handles them. -EINTR on a signal. */
+/*
+ * Waits up to @timeout_ms for a wakeup and handles what woke it; events the
+ * kernel side did not wake for are handled by ns_session__drain(). -EINTR on
+ * a signal.
+ */
 int ns_session__poll(struct ns_session *s, int timeout_ms);
 /* Handles everything already in the ring buffer. */
 int ns_session__drain(struct ns_session *s);
