@@ -50,6 +50,12 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Bytes that go out as they are: printable ASCII but the quote and backslash. */
+static bool plain(unsigned char c)
+{
+	return c >= 0x20 && c != '"' && c != '\\' && c < 0x80;
+}
+
 void ns_json_escape(struct ns_strbuf *out, const char *s, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -59,9 +65,16 @@ void ns_json_escape(struct ns_strbuf *out, const char *s, size_t max)
 
 	ns_strbuf_addc(out, '"');
 	while (i < n) {
-		unsigned char c = p[i];
-		size_t seq;
+		size_t run = i, seq;
+		unsigned char c;
 
+		while (run < n && plain(p[run]))
+			run++;
+		ns_strbuf_add(out, (const char *)p + i, run - i);
+		if (run == n)
+			break;
+		i = run;
+		c = p[i];
 		switch (c) {
 		case '"':
 			ns_strbuf_add(out, "\\\"", 2);
@@ -99,13 +112,16 @@ void ns_json_escape(struct ns_strbuf *out, const char *s, size_t max)
 	ns_strbuf_addc(out, '"');
 }
 
+/* Keys come from netsight's own tables: plain ASCII, written as they are. */
 static void key(struct ns_json *j, const char *k)
 {
-	if (!j->empty)
-		ns_strbuf_addc(j->out, ',');
+	if (j->empty)
+		ns_strbuf_add(j->out, "\"", 1);
+	else
+		ns_strbuf_add(j->out, ",\"", 2);
 	j->empty = false;
-	ns_json_escape(j->out, k, strlen(k));
-	ns_strbuf_addc(j->out, ':');
+	ns_strbuf_add(j->out, k, strlen(k));
+	ns_strbuf_add(j->out, "\":", 2);
 }
 
 void ns_json_str(struct ns_json *j, const char *k, const char *val)
@@ -123,13 +139,25 @@ void ns_json_strn(struct ns_json *j, const char *k, const char *val, size_t max)
 void ns_json_u64(struct ns_json *j, const char *k, uint64_t val)
 {
 	key(j, k);
-	ns_strbuf_addf(j->out, "%llu", (unsigned long long)val);
+	ns_strbuf_add_u64(j->out, val);
 }
 
 void ns_json_i64(struct ns_json *j, const char *k, int64_t val)
 {
 	key(j, k);
-	ns_strbuf_addf(j->out, "%lld", (long long)val);
+	if (val < 0)
+		ns_strbuf_addc(j->out, '-');
+	ns_strbuf_add_u64(j->out, val < 0 ? -(uint64_t)val : (uint64_t)val);
+}
+
+void ns_json_millis(struct ns_json *j, const char *k, uint64_t ns)
+{
+	uint64_t us = ns / 1000 + (ns % 1000 >= 500);
+
+	key(j, k);
+	ns_strbuf_add_u64(j->out, us / 1000);
+	ns_strbuf_addc(j->out, '.');
+	ns_strbuf_add_padded(j->out, us % 1000, 3);
 }
 
 void ns_json_fixed(struct ns_json *j, const char *k, double val, int decimals)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A streaming writer for flat JSON objects, one per line. Strings are escaped
- * per RFC 8259 and invalid UTF-8 (process names are arbitrary bytes) is
- * replaced by U+FFFD, so every line is valid JSON whatever the input.
+ * A streaming writer for flat JSON objects, one per line. String values are
+ * escaped per RFC 8259 and invalid UTF-8 (process names are arbitrary bytes)
+ * is replaced by U+FFFD, so every line is valid JSON whatever the input. Keys
+ * must be plain ASCII without quotes or backslashes: they are written as is.
  */
 #ifndef NETSIGHT_JSON_H
 #define NETSIGHT_JSON_H
@@ -28,6 +29,8 @@ void ns_json_str(struct ns_json *j, const char *key, const char *val);
 void ns_json_strn(struct ns_json *j, const char *key, const char *val, size_t max);
 void ns_json_u64(struct ns_json *j, const char *key, uint64_t val);
 void ns_json_i64(struct ns_json *j, const char *key, int64_t val);
+/* Nanoseconds as milliseconds with three decimals (rounded to the microsecond). */
+void ns_json_millis(struct ns_json *j, const char *key, uint64_t ns);
 /* A number with @decimals digits after the point. */
 void ns_json_fixed(struct ns_json *j, const char *key, double val, int decimals);
 void ns_json_bool(struct ns_json *j, const char *key, bool val);

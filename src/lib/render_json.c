@@ -63,7 +63,7 @@ static void add_value(struct ns_json *j, const struct ns_record *rec, const stru
 		ns_json_i64(j, key, v->i64);
 		break;
 	case NS_KIND_MILLIS:
-		ns_json_fixed(j, key, v->u64 / 1e6, 3);
+		ns_json_millis(j, key, v->u64);
 		break;
 	case NS_KIND_STR:
 		ns_json_str(j, key, v->str);

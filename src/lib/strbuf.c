@@ -48,7 +48,7 @@ static bool reserve(struct ns_strbuf *sb, size_t extra)
 	return true;
 }
 
-void ns_strbuf_add(struct ns_strbuf *sb, const char *data, size_t len)
+void ns_strbuf_add_slow(struct ns_strbuf *sb, const char *data, size_t len)
 {
 	if (!reserve(sb, len))
 		return;
@@ -69,18 +69,48 @@ void ns_strbuf_adds(struct ns_strbuf *sb, const char *s)
 
 void ns_strbuf_addf(struct ns_strbuf *sb, const char *fmt, ...)
 {
+	size_t room = sb->cap > sb->len ? sb->cap - sb->len : 0;
 	va_list ap;
 	int n;
 
+	/* One pass when it fits, which is nearly always. */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room ? sb->buf + sb->len : NULL, room, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !reserve(sb, n))
+	if (n < 0 || (size_t)n < room) {
+		sb->len += n < 0 ? 0 : n;
+		return;
+	}
+	if (!reserve(sb, n))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(sb->buf + sb->len, n + 1, fmt, ap);
 	va_end(ap);
 	sb->len += n;
+}
+
+void ns_strbuf_add_u64(struct ns_strbuf *sb, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0;
+
+	do {
+		digits[sizeof(digits) - ++n] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	ns_strbuf_add(sb, digits + sizeof(digits) - n, n);
+}
+
+void ns_strbuf_add_padded(struct ns_strbuf *sb, uint64_t v, size_t width)
+{
+	char digits[20];
+	size_t n = 0;
+
+	while (n < sizeof(digits) && (v || n < width)) {
+		digits[sizeof(digits) - ++n] = '0' + v % 10;
+		v /= 10;
+	}
+	ns_strbuf_add(sb, digits + sizeof(digits) - n, n);
 }
 
 void ns_strbuf_pad(struct ns_strbuf *sb, size_t start, size_t width)

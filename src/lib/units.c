@@ -1,28 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "lib/units.h"
 
-void ns_format_rfc3339(uint64_t epoch_ns, char *buf, size_t len)
+/*
+ * Events come in bursts within the same second: the calendar part is
+ * formatted once per second and kept, per thread.
+ */
+struct second_cache {
+	time_t secs;
+	bool valid;
+	char text[64]; /* room for any int year, as the format checker wants */
+};
+
+static const char *seconds_text(struct second_cache *c, time_t secs, bool utc)
 {
-	time_t secs = epoch_ns / NS_NSEC_PER_SEC;
-	unsigned int usec = (epoch_ns % NS_NSEC_PER_SEC) / 1000;
 	struct tm tm;
 
-	gmtime_r(&secs, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+	if (c->valid && c->secs == secs)
+		return c->text;
+	if (utc) {
+		gmtime_r(&secs, &tm);
+		snprintf(c->text, sizeof(c->text), "%04d-%02d-%02dT%02d:%02d:%02d",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+	} else {
+		localtime_r(&secs, &tm);
+		snprintf(c->text, sizeof(c->text), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+	}
+	c->secs = secs;
+	c->valid = true;
+	return c->text;
+}
+
+void ns_format_rfc3339(uint64_t epoch_ns, char *buf, size_t len)
+{
+	static __thread struct second_cache cache;
+	unsigned int usec = (epoch_ns % NS_NSEC_PER_SEC) / 1000;
+
+	snprintf(buf, len, "%s.%06uZ", seconds_text(&cache, epoch_ns / NS_NSEC_PER_SEC, true),
+		 usec);
 }
 
 void ns_format_clock(uint64_t epoch_ns, char *buf, size_t len)
 {
-	time_t secs = epoch_ns / NS_NSEC_PER_SEC;
+	static __thread struct second_cache cache;
 	unsigned int msec = (epoch_ns % NS_NSEC_PER_SEC) / 1000000;
-	struct tm tm;
 
-	localtime_r(&secs, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec, msec);
+	snprintf(buf, len, "%s.%03u", seconds_text(&cache, epoch_ns / NS_NSEC_PER_SEC, false),
+		 msec);
 }
 
 void ns_format_bytes(uint64_t bytes, char *buf, size_t len)

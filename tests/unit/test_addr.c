@@ -20,6 +20,27 @@ static void ipv4(void **state)
 	assert_string_equal(buf, "10.0.0.1:80");
 }
 
+static void ipv4_octet_widths(void **state)
+{
+	static const struct {
+		__u8 addr[4];
+		const char *text;
+	} cases[] = {
+		{ { 0, 0, 0, 0 }, "0.0.0.0" },
+		{ { 255, 255, 255, 255 }, "255.255.255.255" },
+		{ { 1, 20, 100, 9 }, "1.20.100.9" },
+		{ { 127, 0, 0, 1 }, "127.0.0.1" },
+	};
+	char buf[NS_ENDPOINT_STRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(ns_addr_format(AF_INET, cases[i].addr, buf, sizeof(buf)), AF_INET);
+		assert_string_equal(buf, cases[i].text);
+	}
+	assert_int_equal(ns_addr_format(AF_INET, cases[1].addr, buf, 8), -ENOSPC);
+}
+
 static void ipv6_is_bracketed(void **state)
 {
 	__u8 a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
@@ -76,6 +97,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ipv4),
+		cmocka_unit_test(ipv4_octet_widths),
 		cmocka_unit_test(ipv6_is_bracketed),
 		cmocka_unit_test(v4_mapped_prints_as_ipv4),
 		cmocka_unit_test(v4_compatible_is_not_mapped),

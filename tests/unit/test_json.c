@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -95,12 +96,82 @@ static void object_with_every_type(void **state)
 	ns_strbuf_release(&sb);
 }
 
+static void milliseconds_round_to_the_microsecond(void **state)
+{
+	static const struct {
+		uint64_t ns;
+		const char *text;
+	} cases[] = {
+		{ 0, "0.000" },
+		{ 1499, "0.001" },
+		{ 1500, "0.002" },
+		{ 250000, "0.250" },
+		{ 1500000, "1.500" },
+		{ 999999500, "1000.000" },
+		{ 12345678901, "12345.679" },
+	};
+	struct ns_strbuf sb;
+	struct ns_json j;
+	char want[64];
+
+	(void)state;
+	ns_strbuf_init(&sb);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ns_strbuf_reset(&sb);
+		ns_json_begin(&j, &sb);
+		ns_json_millis(&j, "ms", cases[i].ns);
+		ns_json_end(&j);
+		snprintf(want, sizeof(want), "{\"ms\":%s}\n", cases[i].text);
+		assert_string_equal(sb.buf, want);
+	}
+	ns_strbuf_release(&sb);
+}
+
+static void integers(void **state)
+{
+	struct ns_strbuf sb;
+
+	(void)state;
+	ns_strbuf_init(&sb);
+	ns_strbuf_add_u64(&sb, 0);
+	ns_strbuf_addc(&sb, ' ');
+	ns_strbuf_add_u64(&sb, UINT64_MAX);
+	ns_strbuf_addc(&sb, ' ');
+	ns_strbuf_add_padded(&sb, 7, 3);
+	ns_strbuf_addc(&sb, ' ');
+	ns_strbuf_add_padded(&sb, 12345, 3);
+	assert_string_equal(sb.buf, "0 18446744073709551615 007 12345");
+	ns_strbuf_release(&sb);
+}
+
+static void large_appends_grow_the_buffer(void **state)
+{
+	char big[5000];
+	struct ns_strbuf sb;
+
+	(void)state;
+	memset(big, 'b', sizeof(big));
+	ns_strbuf_init(&sb);
+	for (int i = 0; i < 3; i++)
+		ns_strbuf_add(&sb, big, sizeof(big));
+	ns_strbuf_addf(&sb, "%s|%d", "tail", 42);
+	assert_int_equal(sb.len, 3 * sizeof(big) + 7);
+	assert_string_equal(sb.buf + 3 * sizeof(big), "tail|42");
+	assert_int_equal(ns_strbuf_error(&sb), 0);
+	ns_strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(escapes_json_syntax),	  cmocka_unit_test(keeps_valid_utf8),
-		cmocka_unit_test(replaces_invalid_utf8),  cmocka_unit_test(stops_at_max_or_nul),
+		cmocka_unit_test(escapes_json_syntax),
+		cmocka_unit_test(keeps_valid_utf8),
+		cmocka_unit_test(replaces_invalid_utf8),
+		cmocka_unit_test(stops_at_max_or_nul),
 		cmocka_unit_test(object_with_every_type),
+		cmocka_unit_test(milliseconds_round_to_the_microsecond),
+		cmocka_unit_test(integers),
+		cmocka_unit_test(large_appends_grow_the_buffer),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);

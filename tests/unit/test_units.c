@@ -19,6 +19,22 @@ static void rfc3339_is_utc_with_microseconds(void **state)
 	assert_string_equal(buf, "1970-01-01T00:00:00.000000Z");
 }
 
+static void timestamps_follow_second_changes(void **state)
+{
+	char buf[40];
+
+	(void)state;
+	/* Same second twice, then the next one and back: the cache must follow. */
+	ns_format_rfc3339(1795309323ULL * NS_NSEC_PER_SEC + 1000, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-22T01:02:03.000001Z");
+	ns_format_rfc3339(1795309323ULL * NS_NSEC_PER_SEC + 999999999, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-22T01:02:03.999999Z");
+	ns_format_rfc3339(1795309324ULL * NS_NSEC_PER_SEC, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-22T01:02:04.000000Z");
+	ns_format_rfc3339(1795309323ULL * NS_NSEC_PER_SEC, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-22T01:02:03.000000Z");
+}
+
 static void local_clock(void **state)
 {
 	char buf[40];
@@ -85,6 +101,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rfc3339_is_utc_with_microseconds),
+		cmocka_unit_test(timestamps_follow_second_changes),
 		cmocka_unit_test(local_clock),
 		cmocka_unit_test(bytes),
 		cmocka_unit_test(durations),
