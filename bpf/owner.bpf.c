@@ -116,23 +116,22 @@ int owner_iter_tcp(struct bpf_iter__tcp *ctx)
 	if (!tp)
 		return 0; /* request and time-wait sockets have no owner */
 	sk = (struct sock *)tp;
-	lkey.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	lkey.port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN)
+	lkey.netns = sk->__sk_common.skc_net.net->ns.inum;
+	lkey.port = sk->__sk_common.skc_num;
+	if (sk->__sk_common.skc_state == TCP_LISTEN)
 		bpf_map_update_elem(&owner_listeners, &lkey, &one, BPF_ANY);
 	if (bpf_sk_storage_get(&ns_owners, sk, 0, 0))
 		return 0;
 	o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o)
 		return 0;
-	ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	ino = sk->sk_socket ? sk->sk_socket->file->f_inode->i_ino : 0;
 	known = ino ? bpf_map_lookup_elem(&owner_inodes, &ino) : NULL;
 	if (known)
 		*o = *known;
 	else
 		o->flags = NS_OWNER_PROVISIONAL; /* not accepted yet, or held by no process */
-	if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_LISTEN &&
-	    bpf_map_lookup_elem(&owner_listeners, &lkey))
+	if (sk->__sk_common.skc_state != TCP_LISTEN && bpf_map_lookup_elem(&owner_listeners, &lkey))
 		o->flags |= NS_OWNER_PASSIVE;
 	return 0;
 }

@@ -36,12 +36,13 @@ struct {
 /* The current process, as a socket owner. pid is the thread group id. */
 static __always_inline void ns_owner_from_current(struct ns_owner *o)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	const struct task_struct *task = ns_view(struct task_struct, bpf_get_current_task());
 
 	o->pid = bpf_get_current_pid_tgid() >> 32;
 	o->cgroup_id = bpf_get_current_cgroup_id();
 	o->flags = 0;
-	BPF_CORE_READ_INTO(&o->comm, task, group_leader, comm);
+	/* The process's name, as ps shows it: the thread group leader's. */
+	__builtin_memcpy(o->comm, task->group_leader->comm, NS_COMM_LEN);
 	if (ns_cfg.cgroup_id &&
 	    bpf_get_current_ancestor_cgroup_id(ns_cfg.cgroup_level) == ns_cfg.cgroup_id)
 		o->flags |= NS_OWNER_IN_CGROUP;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Reading sockets: the endpoint tuple, and the socket behind a file
- * descriptor of the current task. Everything goes through CO-RE reads so the
+ * descriptor of the current task. Everything reads through ns_view(), so the
  * same code serves typed tp_btf pointers and the plain addresses that classic
  * tracepoints provide.
  */
@@ -27,20 +27,19 @@ static __always_inline bool ns_ipv6_is_v4mapped(const __u8 *a)
  * inet_sock_set_state reports TCP_CLOSE (inet_put_port runs before the state
  * store in tcp_set_state).
  */
-static __always_inline void ns_sock_tuple(const struct sock *sk, struct ns_tuple *t)
+static __always_inline void ns_sock_tuple(const void *sk, struct ns_tuple *t)
 {
-	const struct inet_sock *inet = (const struct inet_sock *)sk;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	const struct inet_sock *inet = ns_view(struct inet_sock, sk);
+	const struct sock_common *c = &inet->sk.__sk_common;
 
 	__builtin_memset(t, 0, sizeof(*t));
-	t->lport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
-	t->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	t->protocol = BPF_CORE_READ(sk, sk_protocol);
-	if (family == NS_AF_INET6) {
-		BPF_CORE_READ_INTO(&t->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	t->lport = bpf_ntohs(inet->inet_sport);
+	t->rport = bpf_ntohs(c->skc_dport);
+	t->protocol = inet->sk.sk_protocol;
+	if (c->skc_family == NS_AF_INET6) {
+		__builtin_memcpy(t->raddr, c->skc_v6_daddr.in6_u.u6_addr8, NS_ADDR_LEN);
 		if (!ns_ipv6_is_v4mapped(t->raddr)) {
-			BPF_CORE_READ_INTO(&t->laddr, sk,
-					   __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+			__builtin_memcpy(t->laddr, c->skc_v6_rcv_saddr.in6_u.u6_addr8, NS_ADDR_LEN);
 			t->family = NS_AF_INET6;
 			return;
 		}
@@ -48,35 +47,34 @@ static __always_inline void ns_sock_tuple(const struct sock *sk, struct ns_tuple
 		__builtin_memset(t->raddr, 0, sizeof(t->raddr));
 	}
 	t->family = NS_AF_INET;
-	BPF_CORE_READ_INTO((__u32 *)t->laddr, sk, __sk_common.skc_rcv_saddr);
-	BPF_CORE_READ_INTO((__u32 *)t->raddr, sk, __sk_common.skc_daddr);
+	*(__u32 *)t->laddr = c->skc_rcv_saddr;
+	*(__u32 *)t->raddr = c->skc_daddr;
 }
 
-static __always_inline bool ns_sock_is_tcp(const struct sock *sk)
+static __always_inline bool ns_sock_is_tcp(const void *ptr)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	const struct sock *sk = ns_view(struct sock, ptr);
+	__u16 family = sk->__sk_common.skc_family;
 
-	return BPF_CORE_READ(sk, sk_protocol) == NS_IPPROTO_TCP &&
-	       BPF_CORE_READ(sk, sk_type) == NS_SOCK_STREAM &&
+	return sk->sk_protocol == NS_IPPROTO_TCP && sk->sk_type == NS_SOCK_STREAM &&
 	       (family == NS_AF_INET || family == NS_AF_INET6);
 }
 
 /* The socket behind @fd in the current task's file table, or NULL. */
 static __always_inline struct sock *ns_sock_from_fd(long fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **files;
+	const struct task_struct *task = ns_view(struct task_struct, bpf_get_current_task());
+	const struct fdtable *fdt = task->files->fdt;
 	struct file *file = NULL;
-	struct socket *sock;
+	const struct socket *sock;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
-	files = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &files[fd]) || !file)
+	/* fd is an array of pointers, which a typed view cannot index. */
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]) || !file)
 		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+	sock = ns_view(struct socket, ns_view(struct file, file)->private_data);
+	return sock ? sock->sk : NULL;
 }
 
 #endif /* NETSIGHT_SOCK_BPF_H */
