@@ -124,8 +124,8 @@ int main(int argc, char **argv)
 			return usage(argv[0]);
 		}
 	}
-	if (clients < 1 || servers < 1 || clients + servers > 128 || seconds <= 0 ||
-	    msg_len < 1 || msg_len > 4096)
+	if (clients < 1 || servers < 1 || clients + servers > 128 || seconds <= 0 || msg_len < 1 ||
+	    msg_len > 4096)
 		return usage(argv[0]);
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons(port);

@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Running netsight: nothing lost silently, clean exits, nothing left behind."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import require
+from netlab import Netsight, run
+from test_conns import CLIENT, SERVER, on_port, peer, settle, start
+
+
+def summary(stderr):
+    m = re.search(r"(\d+) events seen, (\d+) events lost", stderr)
+    assert m, stderr
+    return int(m.group(1)), int(m.group(2))
+
+
+def our_programs():
+    progs = json.loads(run("bpftool", "prog", "show", "-j").stdout)
+    return [p["name"] for p in progs
+            if p.get("name", "").startswith(("owner_", "conn_"))]
+
+
+def test_lost_events_are_counted_exactly(netns, netsight_bin, cleanup):
+    """A frozen reader and a tiny ring buffer: every event is either seen or
+    counted as lost, never silently missing."""
+    count, port = 60, 5401
+    ns = start(cleanup, netsight_bin, "--port", port, "--ringbuf-size", "4K")
+    srv = peer(cleanup, netns, "server", "--bind", "127.0.0.1", "--port", port,
+               "--count", count, "--expect", 1, "--reply", 1, "--name", SERVER)
+    ns.proc.send_signal(signal.SIGSTOP)
+    try:
+        cli = peer(cleanup, netns, "client", "--connect", "127.0.0.1", "--port", port,
+                   "--count", count, "--send", 1, "--expect", 1, "--name", CLIENT)
+        cli.result()
+        srv.result()
+        settle()
+    finally:
+        ns.proc.send_signal(signal.SIGCONT)
+    events, err = ns.events()
+    seen, lost = summary(err)
+    assert seen == len(events) == len(on_port(events, port))
+    assert lost > 0, "a 4K ring buffer cannot hold this burst"
+    assert seen + lost == 4 * count
+    assert "ring buffer was full" in err and "--ringbuf-size" in err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signals_end_cleanly_with_a_summary(netsight_bin, cleanup, sig):
+    ns = start(cleanup, netsight_bin)
+    text, err, code = ns.stop(sig)
+    assert code == 0
+    summary(err)
+
+
+def test_duration_ends_the_run(netsight_bin):
+    began = time.monotonic()
+    r = subprocess.run([netsight_bin, "conns", "--duration", "1", "-o", "json"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    summary(r.stderr)
+    assert time.monotonic() - began < 15
+    for line in r.stdout.splitlines():
+        json.loads(line)
+
+
+def test_nothing_stays_attached(netsight_bin, cleanup):
+    require(shutil.which("bpftool"), "bpftool is not installed")
+    assert our_programs() == [], "another netsight is running"
+    ns = start(cleanup, netsight_bin)
+    assert "conn_inet_sock_set_state" in our_programs()
+    ns.stop()
+    assert our_programs() == []
+    ns = start(cleanup, netsight_bin)
+    ns.proc.kill()  # a crash: the kernel drops everything with the process
+    ns.proc.wait()
+    assert our_programs() == []
+
+
+def test_text_output(netns, netsight_bin, cleanup):
+    port = 5402
+    ns = Netsight(netsight_bin, "conns", "--port", port)
+    cleanup(ns)
+    srv = peer(cleanup, netns, "server", "--bind", "127.0.0.1", "--port", port,
+               "--expect", 100, "--reply", 2048, "--name", SERVER)
+    cli = peer(cleanup, netns, "client", "--connect", "127.0.0.1", "--port", port,
+               "--send", 100, "--expect", 2048, "--name", CLIENT)
+    cli_pid, srv_pid = cli.result()["pid"], srv.result()["pid"]
+    settle()
+    text, _, code = ns.stop()
+    assert code == 0
+    lines = text.splitlines()
+    assert lines[0].split()[:6] == ["TIME", "EVENT", "PID", "COMM", "LOCAL", "REMOTE"]
+    rows = [l.split() for l in lines[1:]]
+    assert sorted(r[1] for r in rows) == ["accept", "close", "close", "connect"]
+    closes = {int(r[2]): r for r in rows if r[1] == "close"}
+    assert closes[cli_pid][3] == CLIENT and closes[srv_pid][3] == SERVER
+    # Local endpoint first, sizes in human units, how it ended last.
+    assert closes[cli_pid][5] == f"127.0.0.1:{port}"
+    assert closes[cli_pid][7:9] == ["100B", "2.0K"] and closes[cli_pid][-1] == "fin"
+    assert closes[srv_pid][4] == f"127.0.0.1:{port}"
+
+
+def test_valgrind_clean(netns, netsight_bin, cleanup):
+    require(shutil.which("valgrind"), "valgrind is not installed")
+    port = 5403
+    supp = os.path.join(os.path.dirname(__file__), "..", "valgrind.supp")
+    ns = Netsight("valgrind", "--error-exitcode=9", "--leak-check=full",
+                  "--errors-for-leak-kinds=definite,indirect,possible",
+                  f"--suppressions={supp}", netsight_bin, "conns", "-o", "json",
+                  "--port", port, ready_timeout=120)
+    cleanup(ns)
+    srv = peer(cleanup, netns, "server", "--bind", "127.0.0.1", "--port", port,
+               "--count", 3, "--expect", 10, "--reply", 10, "--name", SERVER)
+    cli = peer(cleanup, netns, "client", "--connect", "127.0.0.1", "--port", port,
+               "--count", 3, "--send", 10, "--expect", 10, "--name", CLIENT)
+    cli.result()
+    srv.result()
+    time.sleep(1)  # slower under valgrind
+    text, err, code = ns.stop(timeout=120)
+    assert code == 0, err
+    assert len(text.splitlines()) == 12
+    assert "ERROR SUMMARY: 0 errors" in err
