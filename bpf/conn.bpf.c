@@ -311,14 +311,4 @@ static __always_inline int conn_on_accept(long fd)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int conn_sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
-{
-	return conn_on_accept(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int conn_sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
-{
-	return conn_on_accept(ctx->ret);
-}
+NS_ON_ACCEPT(conn, conn_on_accept)

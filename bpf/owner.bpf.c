@@ -74,17 +74,7 @@ static __always_inline int owner_record_accept(long fd)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int owner_sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
-{
-	return owner_record_accept(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int owner_sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
-{
-	return owner_record_accept(ctx->ret);
-}
+NS_ON_ACCEPT(owner, owner_record_accept)
 
 /* Resolves a parked accept() before the socket goes, so no entry outlives it. */
 SEC("tp_btf/tcp_destroy_sock")

@@ -101,4 +101,21 @@ static __always_inline struct sock *ns_accepted_sock(long fd, struct ns_owner *o
 	return sk;
 }
 
+/*
+ * Defines <prefix>_sys_exit_accept4 and <prefix>_sys_exit_accept, the places
+ * accept() returns a socket, each calling @handler(long fd). Only classic
+ * tracepoints exist for single syscalls.
+ */
+#define NS_ON_ACCEPT(prefix, handler)                                       \
+	SEC("tracepoint/syscalls/sys_exit_accept4")                         \
+	int prefix##_sys_exit_accept4(struct trace_event_raw_sys_exit *ctx) \
+	{                                                                   \
+		return handler(ctx->ret);                                   \
+	}                                                                   \
+	SEC("tracepoint/syscalls/sys_exit_accept")                          \
+	int prefix##_sys_exit_accept(struct trace_event_raw_sys_exit *ctx)  \
+	{                                                                   \
+		return handler(ctx->ret);                                   \
+	}
+
 #endif /* NETSIGHT_OWNER_BPF_H */
