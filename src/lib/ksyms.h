@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Kernel text addresses to "function+0xoffset", from /proc/kallsyms, loaded
+ * once and searched by bisection.
+ */
+#ifndef NETSIGHT_KSYMS_H
+#define NETSIGHT_KSYMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+struct ns_ksyms;
+
+/* Loads @path (normally /proc/kallsyms). NULL and errno on failure. */
+struct ns_ksyms *ns_ksyms__load(const char *path);
+void ns_ksyms__free(struct ns_ksyms *ks);
+
+/*
+ * Whether the kernel hid its addresses (kptr_restrict, or not root): every
+ * address read as zero, so nothing can be symbolized.
+ */
+bool ns_ksyms__restricted(const struct ns_ksyms *ks);
+size_t ns_ksyms__count(const struct ns_ksyms *ks);
+
+/* "tcp_v4_rcv+0x91"; "0xffffffff81234567" when no symbol covers @addr. */
+void ns_ksyms__format(const struct ns_ksyms *ks, __u64 addr, char *buf, size_t len);
+
+/*
+ * The process-wide table from /proc/kallsyms, loaded on first use; NULL (and
+ * errno) if it cannot be read.
+ */
+const struct ns_ksyms *ns_ksyms_default(void);
+
+#endif /* NETSIGHT_KSYMS_H */
