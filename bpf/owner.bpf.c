@@ -76,6 +76,23 @@ static __always_inline int owner_record_accept(long fd)
 
 NS_ON_ACCEPT(owner, owner_record_accept)
 
+/*
+ * Every inet socket gets an owner when it is created, in the creator's
+ * context, so sockets that never connect or listen (UDP) are attributed too;
+ * connect(), listen() and accept() refine it. Attached at the cgroup v2 root.
+ */
+SEC("cgroup/sock_create")
+int owner_sock_create(struct bpf_sock *ctx)
+{
+	struct ns_owner *o = bpf_sk_storage_get(&ns_owners, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
+
+	if (o)
+		ns_owner_from_current(o);
+	else
+		ns_count_error(NS_ERR_OWNER_STORAGE);
+	return 1;
+}
+
 /* Resolves a parked accept() before the socket goes, so no entry outlives it. */
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(owner_tcp_destroy_sock, struct sock *sk)

@@ -22,20 +22,13 @@ static __always_inline bool ns_ipv6_is_v4mapped(const __u8 *a)
 	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0x0000ffff);
 }
 
-/*
- * The local port comes from inet_sport: skc_num is already zero when
- * inet_sock_set_state reports TCP_CLOSE (inet_put_port runs before the state
- * store in tcp_set_state).
- */
-static __always_inline void ns_sock_tuple(const void *sk, struct ns_tuple *t)
+/* The endpoints in @c, with @lport (host order) as the local port. */
+static __always_inline void ns_skc_tuple(const struct sock_common *c, __u16 lport,
+					 struct ns_tuple *t)
 {
-	const struct inet_sock *inet = ns_view(struct inet_sock, sk);
-	const struct sock_common *c = &inet->sk.__sk_common;
-
 	__builtin_memset(t, 0, sizeof(*t));
-	t->lport = bpf_ntohs(inet->inet_sport);
+	t->lport = lport;
 	t->rport = bpf_ntohs(c->skc_dport);
-	t->protocol = inet->sk.sk_protocol;
 	if (c->skc_family == NS_AF_INET6) {
 		__builtin_memcpy(t->raddr, c->skc_v6_daddr.in6_u.u6_addr8, NS_ADDR_LEN);
 		if (!ns_ipv6_is_v4mapped(t->raddr)) {
@@ -49,6 +42,28 @@ static __always_inline void ns_sock_tuple(const void *sk, struct ns_tuple *t)
 	t->family = NS_AF_INET;
 	*(__u32 *)t->laddr = c->skc_rcv_saddr;
 	*(__u32 *)t->raddr = c->skc_daddr;
+}
+
+/*
+ * A full socket's endpoints. The local port comes from inet_sport: skc_num is
+ * already zero when inet_sock_set_state reports TCP_CLOSE (inet_put_port runs
+ * before the state store in tcp_set_state).
+ */
+static __always_inline void ns_sock_tuple(const void *sk, struct ns_tuple *t)
+{
+	const struct inet_sock *inet = ns_view(struct inet_sock, sk);
+
+	ns_skc_tuple(&inet->sk.__sk_common, bpf_ntohs(inet->inet_sport), t);
+	t->protocol = inet->sk.sk_protocol;
+}
+
+/* A request (SYN_RECV) socket's endpoints: it has no inet_sport, only skc_num. */
+static __always_inline void ns_reqsk_tuple(const void *req, struct ns_tuple *t)
+{
+	const struct request_sock *r = ns_view(struct request_sock, req);
+
+	ns_skc_tuple(&r->__req_common, r->__req_common.skc_num, t);
+	t->protocol = NS_IPPROTO_TCP;
 }
 
 static __always_inline bool ns_sock_is_tcp(const void *ptr)

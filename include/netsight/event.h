@@ -21,7 +21,7 @@
  * Event types: one per record layout. The name is used in diagnostics only;
  * what a record is called in output (event.action) belongs to its family.
  */
-#define NS_EVENT_TYPES(X) X(CONN, "conn")
+#define NS_EVENT_TYPES(X) X(CONN, "conn") X(DROP, "drop") X(TCP, "tcp")
 
 enum ns_event_type {
 	NS_EVENT_NONE = 0,
@@ -43,7 +43,11 @@ enum ns_event_type {
 	X(ACCEPT_MAP_FULL, "accept_map_full", 0,                                              \
 	  "accept() calls whose caller could not be recorded (map update failed)")            \
 	X(CONN_STORAGE, "conn_storage", 1,                                                    \
-	  "connections not followed to their end (socket storage allocation failed)")
+	  "connections not followed to their end (socket storage allocation failed)")         \
+	X(SUMMARY_FULL, "summary_full", 0,                                                    \
+	  "updates counted only in totals (the in-kernel summary table was full)")            \
+	X(LISTENER_STORAGE, "listener_storage", 0,                                            \
+	  "listening sockets not watched for overflows (socket storage allocation failed)")
 
 enum ns_error {
 #define NS_X(id, name, lost, desc) NS_ERR_##id,
@@ -108,11 +112,18 @@ struct ns_config {
 	__u16 family; /* AF_INET or AF_INET6 */
 	/* Wake the reader once this much is pending; 0: wake for every event. */
 	__u32 wakeup_bytes;
+	__u32 flags; /* enum ns_config_flag */
+	__u32 pad;
+};
+
+enum ns_config_flag {
+	/* Aggregate in kernel maps instead of sending events. */
+	NS_CFG_SUMMARY = 1U << 0,
 };
 
 _Static_assert(sizeof(struct ns_owner) == 32, "ns_owner layout");
 _Static_assert(sizeof(struct ns_tuple) == 40, "ns_tuple layout");
 _Static_assert(sizeof(struct ns_event_hdr) == 24, "ns_event_hdr layout");
-_Static_assert(sizeof(struct ns_config) == 104, "ns_config layout");
+_Static_assert(sizeof(struct ns_config) == 112, "ns_config layout");
 
 #endif /* NETSIGHT_EVENT_H */

@@ -6,5 +6,6 @@
 #include "cli/options.h"
 
 extern const struct ns_command ns_cmd_conns;
+extern const struct ns_command ns_cmd_drops;
 
 #endif /* NETSIGHT_CLI_COMMANDS_H */

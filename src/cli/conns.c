@@ -8,7 +8,7 @@ static int run_conns(const struct ns_cli_opts *o)
 {
 	static const struct ns_family *const families[] = { &ns_conn_family };
 
-	return ns_run_stream(o, "TCP connections", families, 1);
+	return ns_run(o, "TCP connections", families, 1);
 }
 
 static const struct ns_option_group conns_groups[] = {

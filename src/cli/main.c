@@ -12,6 +12,7 @@
 
 static const struct ns_command *const commands[] = {
 	&ns_cmd_conns,
+	&ns_cmd_drops,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -47,15 +48,19 @@ static int run_command(const struct ns_command *cmd, int argc, char **argv)
 	ret = ns_cli_parse(cmd, argc, argv, &o, err, sizeof(err));
 	if (ret > 0)
 		return NS_EXIT_OK;
+	if (!ret)
+		ret = ns_cli_check(&o, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "netsight %s: %s\nTry 'netsight %s --help'.\n", cmd->name, err,
 			cmd->name);
 		return NS_EXIT_USAGE;
 	}
 	ns_run_setup_log(&o);
-	code = ns_run_preflight(cmd->name);
-	if (code)
-		return code;
+	if (!o.list_only) {
+		code = ns_run_preflight(cmd->name);
+		if (code)
+			return code;
+	}
 	return cmd->run(&o);
 }
 

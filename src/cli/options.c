@@ -159,6 +159,44 @@ static int parse_verbose(struct ns_cli_opts *o, const char *arg, char *err, size
 	return 0;
 }
 
+static int parse_summary(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	o->summary = true;
+	o->cfg.flags |= NS_CFG_SUMMARY;
+	return 0;
+}
+
+static int parse_interval(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	if (ns_parse_u64(arg, 1, 24 * 3600, &o->interval_s))
+		return fail(err, errlen, -EINVAL,
+			    "invalid --interval '%s': expected a whole number of seconds, 1 or more",
+			    arg);
+	return 0;
+}
+
+int ns_cli_check(const struct ns_cli_opts *o, char *err, size_t errlen)
+{
+	if (o->interval_s && !o->summary)
+		return fail(err, errlen, -EINVAL, "--interval applies to --summary tables");
+	return 0;
+}
+
+const struct ns_option ns_summary_options[] = {
+	{ "summary", 0, NULL,
+	  "count in the kernel instead of reporting each event; print a table sorted by "
+	  "count at exit",
+	  parse_summary },
+	{ "interval", 0, "SECONDS",
+	  "with --summary, also print the last SECONDS' counts every "
+	  "SECONDS",
+	  parse_interval },
+	{ NULL },
+};
+
 const struct ns_option ns_filter_options[] = {
 	{ "pid", 'p', "PID", "only sockets owned by process PID (repeatable, up to 16)",
 	  parse_pid },

@@ -21,14 +21,23 @@ enum ns_exit {
 	NS_EXIT_USAGE = 2,
 };
 
+#define NS_MAX_REASONS 64
+
 /* Everything the options of any command can set. */
 struct ns_cli_opts {
 	struct ns_config cfg;
 	enum ns_format format;
 	uint64_t duration_s; /* 0: until interrupted */
 	uint64_t ringbuf_size;
+	uint64_t interval_s; /* summary tables: 0 only at exit */
 	int verbose;
 	bool family_set;
+	bool summary;
+	bool list_only; /* prints a list and exits: no tracing, no privileges */
+	const char *reasons[NS_MAX_REASONS]; /* drops: report only these */
+	size_t nreasons;
+	const char *excluded[NS_MAX_REASONS]; /* drops: report all but these */
+	size_t nexcluded;
 };
 
 #define NS_CLI_ERR_LEN 256
@@ -56,9 +65,16 @@ struct ns_command {
 	int (*run)(const struct ns_cli_opts *o);
 };
 
-/* Shared groups: the filters and output options of the stream commands. */
+/* Shared groups: filters and output options, and --summary/--interval. */
 extern const struct ns_option ns_filter_options[];
 extern const struct ns_option ns_output_options[];
+extern const struct ns_option ns_summary_options[];
+
+/*
+ * Checks combinations a single option cannot see (--interval without
+ * --summary). 0, or -EINVAL with a message in @err.
+ */
+int ns_cli_check(const struct ns_cli_opts *o, char *err, size_t errlen);
 
 /* Sets the defaults every command starts from. */
 void ns_cli_defaults(struct ns_cli_opts *o);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/run.h"
@@ -86,6 +87,81 @@ static void on_record(const struct ns_record *rec, const struct ns_family *fam, 
 	ns_output_record(ctx, rec);
 }
 
+/* Summary rows of one reading, to be sorted by count before printing. */
+struct rows {
+	struct ns_record *v;
+	size_t n, cap;
+	int err;
+};
+
+static void collect_row(const struct ns_record *rec, const struct ns_family *fam, void *ctx)
+{
+	struct rows *rows = ctx;
+	struct ns_record *grown;
+
+	(void)fam;
+	if (rows->n == rows->cap) {
+		rows->cap = rows->cap ? rows->cap * 2 : 64;
+		grown = realloc(rows->v, rows->cap * sizeof(*grown));
+		if (!grown) {
+			rows->err = -ENOMEM;
+			return;
+		}
+		rows->v = grown;
+	}
+	rows->v[rows->n++] = *rec;
+}
+
+static __u64 row_count(const struct ns_record *rec)
+{
+	const struct ns_value *v = ns_record_find(rec, NS_F_COUNT);
+
+	return v ? v->u64 : 0;
+}
+
+static int by_count_desc(const void *a, const void *b)
+{
+	__u64 x = row_count(a), y = row_count(b);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/*
+ * One summary table: the counts of the last interval, or since the start
+ * (@since_start, at exit). Text gets a title line and column headers.
+ */
+static int print_summary_table(struct ns_session *s, struct ns_output *out, const char *what,
+			       uint64_t seconds, bool since_start)
+{
+	struct rows rows = { 0 };
+	char clock[32];
+	__u64 total = 0;
+	int err;
+
+	err = ns_session__summarize(s, since_start, collect_row, &rows);
+	if (!err)
+		err = rows.err;
+	if (err) {
+		free(rows.v);
+		return err;
+	}
+	qsort(rows.v, rows.n, sizeof(*rows.v), by_count_desc);
+	for (size_t i = 0; i < rows.n; i++)
+		total += row_count(&rows.v[i]);
+	if (out->format == NS_FORMAT_TEXT) {
+		ns_format_clock(ns_boot_now() + ns_session__decode_ctx(s)->boot_to_epoch_ns, clock,
+				sizeof(clock));
+		fprintf(out->fp, "%s%s %s %s %llus: %llu in total\n", out->records ? "\n" : "",
+			clock, what, since_start ? "since start," : "in the last",
+			(unsigned long long)seconds, (unsigned long long)total);
+		ns_output_header(out);
+	}
+	for (size_t i = 0; i < rows.n; i++)
+		ns_output_record(out, &rows.v[i]);
+	free(rows.v);
+	return ns_output_flush(out);
+}
+
 static int load(struct ns_session *s, const struct ns_family *const *families, size_t n)
 {
 	int err = ns_session__add(s, &ns_owner_family);
@@ -112,7 +188,7 @@ static int load(struct ns_session *s, const struct ns_family *const *families, s
 	return err;
 }
 
-static void print_summary(struct ns_session *s)
+static void print_summary(struct ns_session *s, bool summary_mode)
 {
 	static const char *const descriptions[NS_ERR_MAX] = {
 #define NS_X(id, name, lost, desc) [NS_ERR_##id] = desc,
@@ -134,8 +210,11 @@ static void print_summary(struct ns_session *s)
 	for (int i = 0; i < NS_ERR_MAX; i++)
 		if (counts_as_lost[i])
 			lost += st.kernel[i];
-	fprintf(stderr, "netsight: %llu events seen, %llu events lost\n",
-		(unsigned long long)st.records, lost);
+	if (summary_mode)
+		fprintf(stderr, "netsight: counted in the kernel, %llu events lost\n", lost);
+	else
+		fprintf(stderr, "netsight: %llu events seen, %llu events lost\n",
+			(unsigned long long)st.records, lost);
 	for (int i = 0; i < NS_ERR_MAX; i++)
 		if (st.kernel[i])
 			fprintf(stderr, "netsight:   %llu %s\n", (unsigned long long)st.kernel[i],
@@ -147,9 +226,12 @@ static void print_summary(struct ns_session *s)
 			(unsigned long long)st.malformed);
 }
 
-static int loop(struct ns_session *s, struct ns_output *out, uint64_t duration_s)
+static int loop(struct ns_session *s, struct ns_output *out, const struct ns_cli_opts *o,
+		const char *what)
 {
-	uint64_t deadline = duration_s ? ns_boot_now() + duration_s * NS_NSEC_PER_SEC : 0;
+	uint64_t started = ns_boot_now();
+	uint64_t deadline = o->duration_s ? started + o->duration_s * NS_NSEC_PER_SEC : 0;
+	uint64_t interval = o->interval_s * NS_NSEC_PER_SEC, next = started + interval;
 	int err = 0;
 
 	while (!stop_signal && !out->err) {
@@ -157,25 +239,40 @@ static int loop(struct ns_session *s, struct ns_output *out, uint64_t duration_s
 		if (err && err != -EINTR)
 			break;
 		err = ns_session__drain(s);
+		if (!err)
+			err = ns_session__tick(s);
 		if (err)
 			break;
 		ns_output_flush(out);
+		if (o->summary && interval && ns_boot_now() >= next) {
+			err = print_summary_table(s, out, what, o->interval_s, false);
+			if (err)
+				break;
+			next += interval;
+		}
 		if (deadline && ns_boot_now() >= deadline)
 			break;
 	}
 	if (!err)
 		err = ns_session__drain(s);
+	if (!err)
+		err = ns_session__tick(s);
+	if (!err && o->summary)
+		err = print_summary_table(s, out, what,
+					  (ns_boot_now() - started + NS_NSEC_PER_SEC / 2) /
+						  NS_NSEC_PER_SEC,
+					  true);
 	ns_output_flush(out);
 	return err;
 }
 
-int ns_run_stream(const struct ns_cli_opts *o, const char *what,
-		  const struct ns_family *const *families, size_t nfamilies)
+int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family *const *families,
+	   size_t nfamilies)
 {
 	struct ns_session_opts sopts = {
 		.cfg = o->cfg,
 		.ringbuf_size = o->ringbuf_size,
-		.on_record = on_record,
+		.on_record = o->summary ? NULL : on_record,
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct ns_session *s;
@@ -185,7 +282,8 @@ int ns_run_stream(const struct ns_cli_opts *o, const char *what,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (ns_output_init(&out, stdout, o->format, families[0]->columns))
+	if (ns_output_init(&out, stdout, o->format,
+			   o->summary ? families[0]->summary_columns : families[0]->columns))
 		return NS_EXIT_FAILURE;
 	sopts.ctx = &out;
 	sopts.cfg.wakeup_bytes = o->ringbuf_size / NS_WAKEUP_FRACTION;
@@ -196,20 +294,22 @@ int ns_run_stream(const struct ns_cli_opts *o, const char *what,
 	}
 	if (load(s, families, nfamilies))
 		goto out_free;
-	ns_output_header(&out);
+	if (!o->summary)
+		ns_output_header(&out);
 	if (o->duration_s)
 		ns_log(NS_LOG_INFO, "tracing %s for %llus (Ctrl-C to stop)", what,
 		       (unsigned long long)o->duration_s);
 	else
 		ns_log(NS_LOG_INFO, "tracing %s (Ctrl-C to stop)", what);
-	err = loop(s, &out, o->duration_s);
+	err = loop(s, &out, o, what);
 	if (err)
-		fprintf(stderr, "netsight: reading events failed: %s\n", strerror(-err));
+		fprintf(stderr, "netsight: reading %s failed: %s\n",
+			o->summary ? "kernel counts" : "events", strerror(-err));
 	else if (out.err && out.err != -EPIPE)
 		fprintf(stderr, "netsight: writing output failed: %s\n", strerror(-out.err));
 	else
 		code = NS_EXIT_OK;
-	print_summary(s);
+	print_summary(s, o->summary);
 out_free:
 	ns_session__free(s);
 out_release:

@@ -6,13 +6,15 @@
 #include "lib/family.h"
 
 /*
- * The life of a stream command: checks, load and attach @families (after the
- * owner family), print records until Ctrl-C, SIGTERM or --duration, then the
- * summary on stderr. @what completes "netsight: tracing ..." on stderr.
+ * The life of a tracing command: load and attach @families (after the owner
+ * family), then until Ctrl-C, SIGTERM or --duration either print each event
+ * or, with --summary, the families' in-kernel counts as sorted tables (every
+ * --interval, and since the start at exit); then the event and loss summary
+ * on stderr. @what names what is traced ("TCP connections").
  * Returns the process exit code.
  */
-int ns_run_stream(const struct ns_cli_opts *o, const char *what,
-		  const struct ns_family *const *families, size_t nfamilies);
+int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family *const *families,
+	   size_t nfamilies);
 
 /* Checks that this process can trace at all; prints why not. 0 or exit code. */
 int ns_run_preflight(const char *cmd);

@@ -84,3 +84,9 @@ const char *ns_ip_proto_name(unsigned int proto)
 		return NULL;
 	}
 }
+
+bool ns_ip_proto_has_ports(unsigned int proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
+	       proto == IPPROTO_UDPLITE;
+}

@@ -3,6 +3,7 @@
 #ifndef NETSIGHT_ADDR_H
 #define NETSIGHT_ADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -24,5 +25,8 @@ int ns_endpoint_format(int family, const __u8 *addr, __u16 port, char *buf, size
  * ("tcp", "udp", "icmp", "ipv6-icmp"), or NULL when netsight has no name.
  */
 const char *ns_ip_proto_name(unsigned int proto);
+
+/* Whether packets of IP protocol @proto carry ports (TCP, UDP, SCTP, UDP-Lite). */
+bool ns_ip_proto_has_ports(unsigned int proto);
 
 #endif /* NETSIGHT_ADDR_H */

@@ -29,8 +29,8 @@ static const struct btf_type *find_enum(const struct btf *btf, const char *type_
 
 		if (!btf_is_any_enum(t))
 			continue;
-		if (type_name ? !strcmp(btf__name_by_offset(btf, t->name_off), type_name)
-			      : has_member(btf, t, member))
+		if (type_name ? !strcmp(btf__name_by_offset(btf, t->name_off), type_name) :
+				has_member(btf, t, member))
 			return t;
 	}
 	return NULL;
@@ -85,8 +85,8 @@ int ns_enum_names_load(const struct btf *btf, const char *type_name, const char 
 		if (btf_is_enum(t)) {
 			off = btf_enum(t)[i].name_off;
 			/* Kernel enums are unsigned unless BTF says otherwise. */
-			e->value = btf_kflag(t) ? (__s64)btf_enum(t)[i].val
-						: (__s64)(__u32)btf_enum(t)[i].val;
+			e->value = btf_kflag(t) ? (__s64)btf_enum(t)[i].val :
+						  (__s64)(__u32)btf_enum(t)[i].val;
 		} else {
 			off = btf_enum64(t)[i].name_off;
 			e->value = (__s64)btf_enum64_value(&btf_enum64(t)[i]);

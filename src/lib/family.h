@@ -7,6 +7,7 @@
 #ifndef NETSIGHT_FAMILY_H
 #define NETSIGHT_FAMILY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,9 @@
 
 struct bpf_object;
 struct ns_session;
+struct ns_family;
+
+typedef void (*ns_record_fn)(const struct ns_record *rec, const struct ns_family *fam, void *ctx);
 
 /* What a decoder needs besides the event. */
 struct ns_decode_ctx {
@@ -41,8 +45,23 @@ struct ns_family {
 
 	/* NULL-terminated; programs not listed must attach. */
 	const struct ns_optional_prog *optional;
-	/* Runs once every family is attached (may be NULL). */
+	/* After loading, before attaching: fill maps (may be NULL). */
+	int (*prepare)(struct ns_session *s, void *skel);
+	/*
+	 * Once every family is attached, before the start-up walk that runs each
+	 * family's iter/tcp program in every network namespace (may be NULL).
+	 */
 	int (*started)(struct ns_session *s, void *skel);
+	/* Called about every 100 ms while tracing (may be NULL). */
+	int (*tick)(struct ns_session *s, void *skel);
+	/*
+	 * With NS_CFG_SUMMARY: one record per row of the family's in-kernel
+	 * aggregate, counted since the previous call, or since the start when
+	 * @since_start (may be NULL).
+	 */
+	int (*summarize)(struct ns_session *s, void *skel, bool since_start, ns_record_fn emit,
+			 void *ctx);
+	const struct ns_column *summary_columns;
 
 	/* Events of this type go to decode(); 0 if the family emits none. */
 	enum ns_event_type event_type;

@@ -26,8 +26,8 @@ static int cmp_ksym(const void *a, const void *b)
 }
 
 /* Appends; grows the arrays geometrically. */
-static int add(struct ns_ksyms *ks, size_t *cap, size_t *names_len, size_t *names_cap,
-	       __u64 addr, const char *name)
+static int add(struct ns_ksyms *ks, size_t *cap, size_t *names_len, size_t *names_cap, __u64 addr,
+	       const char *name)
 {
 	size_t len = strlen(name) + 1;
 

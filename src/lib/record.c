@@ -22,8 +22,6 @@ void ns_record_init(struct ns_record *rec, uint64_t epoch_ns, const char *action
 	rec->action = action;
 }
 
-_Static_assert(NS_RECORD_MAX_VALUES >= NS_FIELD_MAX - 1, "a record can hold every field once");
-
 /* The slot for @id: its existing value, or a new one. NULL for an unknown id. */
 static struct ns_value *slot(struct ns_record *rec, enum ns_field id)
 {

@@ -26,6 +26,8 @@ enum ns_kind {
 	NS_KIND_MILLIS, /* nanoseconds; JSON milliseconds with microsecond precision */
 	NS_KIND_STR,
 	NS_KIND_BOOL,
+	NS_KIND_KADDR, /* kernel text address, shown as "function+0xoffset" */
+	NS_KIND_KEYWORD, /* a number that ECS defines as a keyword: a JSON string */
 };
 
 /*
@@ -41,7 +43,25 @@ enum ns_kind {
 	X(RTT, "tcp.rtt_ms", NULL, NS_KIND_MILLIS, NULL)                            \
 	X(RETRANSMITS, "tcp.retransmits", NULL, NS_KIND_U64, NULL)                  \
 	X(CLOSE_REASON, "tcp.close_reason", NULL, NS_KIND_STR, NULL)                \
-	X(PREEXISTING, "tcp.preexisting", NULL, NS_KIND_BOOL, "pre-existing")
+	X(PREEXISTING, "tcp.preexisting", NULL, NS_KIND_BOOL, "pre-existing")       \
+	X(IANA_NUMBER, "network.iana_number", NULL, NS_KIND_KEYWORD, NULL)          \
+	X(DROP_REASON, "drop.reason", NULL, NS_KIND_STR, NULL)                      \
+	X(DROP_LOCATION, "drop.location", NULL, NS_KIND_KADDR, NULL)                \
+	X(DROP_ATTRIBUTION, "drop.attribution", NULL, NS_KIND_STR, NULL)            \
+	X(INTERFACE_NAME, "interface.name", NULL, NS_KIND_STR, NULL)                \
+	X(INTERFACE_ID, "interface.id", NULL, NS_KIND_KEYWORD, NULL)                \
+	X(NETNS, "netns.inode", NULL, NS_KIND_U64, NULL)                            \
+	X(TCP_STATE, "tcp.state", NULL, NS_KIND_STR, NULL)                          \
+	X(RESET_REASON, "tcp.reset_reason", NULL, NS_KIND_STR, NULL)                \
+	X(COUNT, "count", NULL, NS_KIND_U64, NULL)                                  \
+	X(LISTEN_BACKLOG, "tcp.listen.backlog", NULL, NS_KIND_U64, NULL)            \
+	X(LISTEN_QUEUE, "tcp.listen.queue", NULL, NS_KIND_U64, NULL)                \
+	X(SYNACK_RETRANSMITS, "tcp.synack_retransmits", NULL, NS_KIND_U64, NULL)    \
+	X(RESETS_RECEIVED, "tcp.resets_received", NULL, NS_KIND_U64, NULL)          \
+	X(RESETS_SENT, "tcp.resets_sent", NULL, NS_KIND_U64, NULL)                  \
+	X(CONNECTS_FAILED, "tcp.connects_failed", NULL, NS_KIND_U64, NULL)          \
+	X(LISTEN_OVERFLOWS, "tcp.listen_overflows", NULL, NS_KIND_U64, NULL)        \
+	X(SUMMARY_SCOPE, "summary.scope", NULL, NS_KIND_STR, NULL)
 
 enum ns_field {
 	NS_F_NONE = 0,
@@ -77,7 +97,7 @@ struct ns_value {
 	};
 };
 
-#define NS_RECORD_MAX_VALUES 24
+#define NS_RECORD_MAX_VALUES 32
 
 struct ns_record {
 	uint64_t epoch_ns;

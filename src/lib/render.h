@@ -17,6 +17,7 @@ enum ns_column_kind {
 	NS_COL_COMM,
 	NS_COL_LOCAL, /* tuple.laddr:lport */
 	NS_COL_REMOTE, /* tuple.raddr:rport */
+	NS_COL_FLOW, /* "laddr:lport -> raddr:rport" */
 };
 
 struct ns_column {

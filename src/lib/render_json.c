@@ -5,21 +5,24 @@
  * an accepted connection the local endpoint is the destination.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 
 #include "lib/addr.h"
 #include "lib/json.h"
+#include "lib/ksyms.h"
 #include "lib/render.h"
 #include "lib/units.h"
 
-static void add_endpoint(struct ns_json *j, const char *ip_key, const char *port_key, int family,
-			 const __u8 *addr, __u16 port)
+static void add_endpoint(struct ns_json *j, const char *ip_key, const char *port_key,
+			 const struct ns_tuple *t, const __u8 *addr, __u16 port)
 {
 	char ip[INET6_ADDRSTRLEN];
 
-	if (ns_addr_format(family, addr, ip, sizeof(ip)) < 0)
+	if (ns_addr_format(t->family, addr, ip, sizeof(ip)) < 0)
 		return;
 	ns_json_str(j, ip_key, ip);
-	ns_json_u64(j, port_key, port);
+	if (ns_ip_proto_has_ports(t->protocol))
+		ns_json_u64(j, port_key, port);
 }
 
 static void add_network(struct ns_json *j, const struct ns_record *rec)
@@ -30,19 +33,20 @@ static void add_network(struct ns_json *j, const struct ns_record *rec)
 	char ip[INET6_ADDRSTRLEN];
 	int family;
 
-	if (transport)
-		ns_json_str(j, "network.transport", transport);
-	else
-		ns_json_u64(j, "network.transport", t->protocol);
+	if (!transport) {
+		snprintf(ip, sizeof(ip), "%u", t->protocol);
+		transport = ip;
+	}
+	ns_json_str(j, "network.transport", transport);
 	family = ns_addr_format(t->family, t->raddr, ip, sizeof(ip));
 	if (family > 0)
 		ns_json_str(j, "network.type", family == AF_INET ? "ipv4" : "ipv6");
 	if (rec->direction != NS_DIR_NONE)
 		ns_json_str(j, "network.direction",
 			    rec->direction == NS_DIR_EGRESS ? "egress" : "ingress");
-	add_endpoint(j, "source.ip", "source.port", t->family,
-		     local_is_source ? t->laddr : t->raddr, local_is_source ? t->lport : t->rport);
-	add_endpoint(j, "destination.ip", "destination.port", t->family,
+	add_endpoint(j, "source.ip", "source.port", t, local_is_source ? t->laddr : t->raddr,
+		     local_is_source ? t->lport : t->rport);
+	add_endpoint(j, "destination.ip", "destination.port", t,
 		     local_is_source ? t->raddr : t->laddr, local_is_source ? t->rport : t->lport);
 }
 
@@ -50,6 +54,7 @@ static void add_value(struct ns_json *j, const struct ns_record *rec, const stru
 {
 	const struct ns_field_info *info = ns_field_info(v->id);
 	const char *key = info->key;
+	char buf[128];
 
 	if (rec->direction == NS_DIR_INGRESS && info->key_ingress)
 		key = info->key_ingress;
@@ -70,6 +75,14 @@ static void add_value(struct ns_json *j, const struct ns_record *rec, const stru
 		break;
 	case NS_KIND_BOOL:
 		ns_json_bool(j, key, v->b);
+		break;
+	case NS_KIND_KADDR:
+		ns_ksyms__format(ns_ksyms_default(), v->u64, buf, sizeof(buf));
+		ns_json_str(j, key, buf);
+		break;
+	case NS_KIND_KEYWORD:
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v->u64);
+		ns_json_str(j, key, buf);
 		break;
 	}
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lib/addr.h"
+#include "lib/ksyms.h"
 #include "lib/render.h"
 #include "lib/units.h"
 
@@ -26,7 +27,7 @@ static void add_printable(struct ns_strbuf *out, const char *s, size_t max)
 static void add_value(struct ns_strbuf *out, const struct ns_value *v)
 {
 	const struct ns_field_info *info = ns_field_info(v->id);
-	char buf[32];
+	char buf[128];
 
 	switch (info->kind) {
 	case NS_KIND_U64:
@@ -50,6 +51,13 @@ static void add_value(struct ns_strbuf *out, const struct ns_value *v)
 	case NS_KIND_BOOL:
 		if (v->b && info->flag_text)
 			ns_strbuf_adds(out, info->flag_text);
+		break;
+	case NS_KIND_KADDR:
+		ns_ksyms__format(ns_ksyms_default(), v->u64, buf, sizeof(buf));
+		ns_strbuf_adds(out, buf);
+		break;
+	case NS_KIND_KEYWORD:
+		ns_strbuf_add_u64(out, v->u64);
 		break;
 	}
 }
@@ -93,6 +101,13 @@ static void add_cell(struct ns_strbuf *out, const struct ns_record *rec,
 	case NS_COL_LOCAL:
 	case NS_COL_REMOTE:
 		add_endpoint(out, &rec->tuple, col->kind == NS_COL_LOCAL);
+		break;
+	case NS_COL_FLOW:
+		if (!rec->tuple.family)
+			break;
+		add_endpoint(out, &rec->tuple, true);
+		ns_strbuf_adds(out, " -> ");
+		add_endpoint(out, &rec->tuple, false);
 		break;
 	case NS_COL_FIELD:
 		v = ns_record_find(rec, col->field);

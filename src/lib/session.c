@@ -6,14 +6,20 @@
  * by ns_session__free(), whatever state the session is in.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "lib/log.h"
+#include "lib/netns.h"
 #include "lib/session.h"
+#include "lib/system.h"
 #include "lib/units.h"
 
 #define NS_MAX_FAMILIES 8
@@ -135,6 +141,8 @@ int ns_session__add(struct ns_session *s, const struct ns_family *fam)
 	if (err)
 		return err;
 	err = bpf_object__load(lf->obj);
+	if (!err && fam->prepare)
+		err = fam->prepare(s, lf->skel);
 	if (err) {
 		set_subject(s, fam->name);
 		return err;
@@ -150,6 +158,30 @@ static const struct ns_optional_prog *find_optional(const struct ns_family *fam,
 	return NULL;
 }
 
+/* cgroup programs go on the cgroup v2 root, so they see every process. */
+static struct bpf_link *attach_program(struct bpf_program *prog)
+{
+	char root[PATH_MAX];
+	struct bpf_link *link;
+	int fd, err;
+
+	if (strncmp(bpf_program__section_name(prog), "cgroup/", 7))
+		return bpf_program__attach(prog);
+	err = ns_cgroup2_root(root, sizeof(root));
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	link = bpf_program__attach_cgroup(prog, fd);
+	err = errno;
+	close(fd);
+	errno = err;
+	return link;
+}
+
 static int attach_family(struct ns_session *s, struct loaded_family *lf)
 {
 	struct bpf_program *prog;
@@ -160,13 +192,14 @@ static int attach_family(struct ns_session *s, struct loaded_family *lf)
 		struct bpf_link *link;
 		int err;
 
-		if (!strncmp(bpf_program__section_name(prog), "iter/", 5))
-			continue; /* run on demand by the family */
+		if (!bpf_program__autoload(prog) ||
+		    !strncmp(bpf_program__section_name(prog), "iter/", 5))
+			continue; /* not loaded, or run on demand */
 		if (s->nlinks == NS_MAX_LINKS) {
 			set_subject(s, name);
 			return -E2BIG;
 		}
-		link = bpf_program__attach(prog);
+		link = attach_program(prog);
 		if (link) {
 			s->links[s->nlinks++] = link;
 			continue;
@@ -236,6 +269,69 @@ int ns_session__attach(struct ns_session *s)
 	return 0;
 }
 
+struct walk {
+	struct bpf_link *links[NS_MAX_FAMILIES];
+	size_t nlinks;
+};
+
+/* Runs every start-up iterator in the current network namespace. */
+static int walk_netns(__u64 netns_ino, void *ctx)
+{
+	struct walk *w = ctx;
+	char buf[64];
+	int err = 0;
+
+	for (size_t i = 0; !err && i < w->nlinks; i++) {
+		int fd = bpf_iter_create(bpf_link__fd(w->links[i]));
+		ssize_t n;
+
+		if (fd < 0)
+			return -errno;
+		while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+			;
+		if (n < 0) {
+			err = -errno;
+			ns_log(NS_LOG_WARN, "reading sockets of network namespace %llu: %s",
+			       (unsigned long long)netns_ino, strerror(errno));
+		}
+		close(fd);
+	}
+	return err;
+}
+
+/* Each family's iter/tcp program, run once in every network namespace. */
+static int startup_walk(struct ns_session *s)
+{
+	struct walk w = { .nlinks = 0 };
+	int err = 0;
+
+	for (size_t i = 0; !err && i < s->nfams; i++) {
+		struct bpf_program *prog;
+
+		bpf_object__for_each_program(prog, s->fams[i].obj) {
+			if (strcmp(bpf_program__section_name(prog), "iter/tcp") ||
+			    !bpf_program__autoload(prog))
+				continue;
+			w.links[w.nlinks] = bpf_program__attach_iter(prog, NULL);
+			if (!w.links[w.nlinks]) {
+				err = -errno;
+				set_subject(s, bpf_program__name(prog));
+				break;
+			}
+			if (++w.nlinks == NS_MAX_FAMILIES)
+				break;
+		}
+	}
+	if (!err && w.nlinks) {
+		err = ns_for_each_netns(walk_netns, &w);
+		if (err)
+			set_subject(s, "start-up socket walk");
+	}
+	for (size_t i = 0; i < w.nlinks; i++)
+		bpf_link__destroy(w.links[i]);
+	return err;
+}
+
 int ns_session__start(struct ns_session *s)
 {
 	for (size_t i = 0; i < s->nfams; i++) {
@@ -250,19 +346,62 @@ int ns_session__start(struct ns_session *s)
 			return err;
 		}
 	}
+	return startup_walk(s);
+}
+
+int ns_session__tick(struct ns_session *s)
+{
+	for (size_t i = 0; i < s->nfams; i++) {
+		const struct ns_family *fam = s->fams[i].fam;
+		int err;
+
+		if (!fam->tick)
+			continue;
+		err = fam->tick(s, s->fams[i].skel);
+		if (err) {
+			set_subject(s, fam->name);
+			return err;
+		}
+	}
 	return 0;
+}
+
+int ns_session__summarize(struct ns_session *s, bool since_start, ns_record_fn emit, void *ctx)
+{
+	for (size_t i = 0; i < s->nfams; i++) {
+		const struct ns_family *fam = s->fams[i].fam;
+		int err;
+
+		if (!fam->summarize)
+			continue;
+		err = fam->summarize(s, s->fams[i].skel, since_start, emit, ctx);
+		if (err) {
+			set_subject(s, fam->name);
+			return err;
+		}
+	}
+	return 0;
+}
+
+const struct ns_decode_ctx *ns_session__decode_ctx(const struct ns_session *s)
+{
+	return &s->dctx;
 }
 
 int ns_session__poll(struct ns_session *s, int timeout_ms)
 {
-	int n = ring_buffer__poll(s->rb, timeout_ms);
+	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000 };
+	int n;
 
+	if (!s->rb) /* no events wanted: just wait */
+		return nanosleep(&ts, NULL) ? -errno : 0;
+	n = ring_buffer__poll(s->rb, timeout_ms);
 	return n < 0 ? n : 0;
 }
 
 int ns_session__drain(struct ns_session *s)
 {
-	int n = ring_buffer__consume(s->rb);
+	int n = s->rb ? ring_buffer__consume(s->rb) : 0;
 
 	return n < 0 ? n : 0;
 }

@@ -21,7 +21,7 @@ typedef void (*ns_record_fn)(const struct ns_record *rec, const struct ns_family
 struct ns_session_opts {
 	struct ns_config cfg;
 	size_t ringbuf_size; /* bytes, a power of two */
-	ns_record_fn on_record; /* may be NULL: no events wanted */
+	ns_record_fn on_record; /* NULL: no events wanted (summary mode) */
 	void *ctx;
 };
 
@@ -41,8 +41,17 @@ int ns_session__add(struct ns_session *s, const struct ns_family *fam);
  * fails is skipped and reported through ns_log(NS_LOG_WARN).
  */
 int ns_session__attach(struct ns_session *s);
-/* Runs each family's started() hook. */
+/*
+ * Runs each family's started() hook, then every family's iter/tcp program in
+ * every network namespace.
+ */
 int ns_session__start(struct ns_session *s);
+/* Runs each family's tick() hook. */
+int ns_session__tick(struct ns_session *s);
+/* Each family's summary rows through @emit (see struct ns_family.summarize). */
+int ns_session__summarize(struct ns_session *s, bool since_start, ns_record_fn emit, void *ctx);
+/* The decoding context: clock offset and start time. */
+const struct ns_decode_ctx *ns_session__decode_ctx(const struct ns_session *s);
 
 /*
  * Waits up to @timeout_ms for a wakeup and handles what woke it; events the

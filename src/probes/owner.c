@@ -3,8 +3,8 @@
  * The owner family (bpf/owner.bpf.c): socket ownership for every other
  * family. At start-up it names the owners of sockets that already exist: the
  * /proc walk gives socket inode -> process, the map owner_inodes hands that to
- * the kernel, and owner_iter_tcp stores it on each socket, in every network
- * namespace.
+ * the kernel, and owner_iter_tcp, run by the session's start-up walk in every
+ * network namespace, stores it on each socket.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,7 +15,6 @@
 #include <netsight/event.h>
 
 #include "lib/log.h"
-#include "lib/netns.h"
 #include "lib/procscan.h"
 #include "lib/session.h"
 #include "owner.skel.h"
@@ -30,6 +29,9 @@ NS_FAMILY_SKELETON(owner)
 static const struct ns_optional_prog owner_optional[] = {
 	{ "owner_sys_exit_accept4", ACCEPT_IMPACT },
 	{ "owner_sys_exit_accept", ACCEPT_IMPACT },
+	{ "owner_sock_create",
+	  "sockets that never connect or listen (UDP) have no owner; their drops are attributed "
+	  "to the process they happen in" },
 	{ NULL, NULL },
 };
 
@@ -51,38 +53,10 @@ static int add_inode_owner(__u64 inode, const struct ns_owner *owner, void *ctx)
 	return 0;
 }
 
-static int run_iterator(__u64 netns_ino, void *ctx)
-{
-	struct bpf_link *link = ctx;
-	char buf[64];
-	int fd, err = 0;
-
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n == 0)
-			break;
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			err = -errno;
-			ns_log(NS_LOG_WARN, "reading sockets of network namespace %llu: %s",
-			       (unsigned long long)netns_ino, strerror(errno));
-			break;
-		}
-	}
-	close(fd);
-	return err;
-}
-
 static int owner_started(struct ns_session *s, void *skel_ptr)
 {
 	struct owner_bpf *skel = skel_ptr;
 	struct inode_fill fill = { .map_fd = bpf_map__fd(skel->maps.owner_inodes) };
-	struct bpf_link *link;
 	int err;
 
 	err = ns_proc_socket_owners(ns_session__config(s), add_inode_owner, &fill);
@@ -91,13 +65,8 @@ static int owner_started(struct ns_session *s, void *skel_ptr)
 	if (fill.full)
 		ns_log(NS_LOG_WARN, "%llu open sockets left without an owner: too many to record",
 		       fill.full);
-	link = bpf_program__attach_iter(skel->progs.owner_iter_tcp, NULL);
-	if (!link)
-		return -errno;
-	err = ns_for_each_netns(run_iterator, link);
-	bpf_link__destroy(link);
-	ns_log(NS_LOG_DEBUG, "named the owners of %llu open sockets", fill.added);
-	return err;
+	ns_log(NS_LOG_DEBUG, "found the owners of %llu open sockets", fill.added);
+	return 0;
 }
 
 const struct ns_family ns_owner_family = {

@@ -42,7 +42,8 @@ static void drop_reasons_by_type_name(void **state)
 	__s64 v = 0;
 
 	(void)state;
-	assert_int_equal(ns_enum_names_load(btf, "skb_drop_reason", NULL, drop_prefixes, &names), 0);
+	assert_int_equal(ns_enum_names_load(btf, "skb_drop_reason", NULL, drop_prefixes, &names),
+			 0);
 	assert_int_equal(names.count, 5);
 	assert_string_equal(ns_enum_names_get(&names, 12), "NETFILTER_DROP");
 	assert_string_equal(ns_enum_names_get(&names, 40), "TCP_LISTEN_OVERFLOW");

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Packet drops: every sk_buff the kernel frees with a drop reason.
+ *
+ * A drop is attributed to the owner of the socket the packet belonged to (the
+ * receiving socket, else the one the skb is charged to) when netsight knows
+ * it, and otherwise to the process that was running when the packet was
+ * dropped, which for softirq drops may be any process.
+ *
+ * With NS_CFG_SUMMARY the drops are counted in drop_summary (per location,
+ * reason and process) and drop_totals (per reason, exact even when the
+ * summary table is full) instead of being sent as events.
+ */
+#include "lib/common.bpf.h"
+#include "lib/owner.bpf.h"
+#include "lib/packet.bpf.h"
+#include "lib/filter.bpf.h"
+#include <netsight/drop.h>
+
+#define DROP_SUMMARY_MAX 16384
+
+/* 1 at the slot of each reason to report; filled by user space from names. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NS_DROP_REASON_SLOTS);
+	__type(key, __u32);
+	__type(value, __u8);
+} drop_wanted SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NS_DROP_REASON_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drop_totals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, DROP_SUMMARY_MAX);
+	__type(key, struct ns_drop_key);
+	__type(value, struct ns_drop_count);
+} drop_summary SEC(".maps");
+
+static __always_inline __u32 drop_reason_slot(__u32 reason)
+{
+	return reason < NS_DROP_REASON_SLOTS ? reason : NS_DROP_REASON_SLOTS - 1;
+}
+
+static __always_inline void drop_count(__u32 slot, __u64 location, __u32 reason,
+				       const struct ns_owner *owner, __u8 attribution)
+{
+	struct ns_drop_key key = { .location = location, .reason = reason, .pid = owner->pid };
+	struct ns_drop_count *c;
+	__u64 *total;
+
+	total = bpf_map_lookup_elem(&drop_totals, &slot);
+	if (total)
+		*total += 1;
+	c = bpf_map_lookup_elem(&drop_summary, &key);
+	if (c) {
+		c->count++;
+		return;
+	}
+	struct ns_drop_count first = { .count = 1, .owner = *owner, .attribution = attribution };
+
+	/* EEXIST: another CPU added it meanwhile; its slot for this CPU starts at 0. */
+	if (!bpf_map_update_elem(&drop_summary, &key, &first, BPF_NOEXIST))
+		return;
+	c = bpf_map_lookup_elem(&drop_summary, &key);
+	if (c)
+		c->count++;
+	else
+		ns_count_error(NS_ERR_SUMMARY_FULL);
+}
+
+/* Interface and namespace: from the device, else from the socket. */
+static __always_inline void drop_where(struct ns_drop_event *e, const struct sk_buff *skb_ptr,
+				       const struct sock *sk)
+{
+	const struct sk_buff *skb = ns_view(struct sk_buff, skb_ptr);
+	const struct net_device *dev = skb->dev;
+
+	if (dev) {
+		e->netns = dev->nd_net.net->ns.inum;
+		e->ifindex = dev->ifindex;
+		__builtin_memcpy(e->ifname, dev->name, NS_IFNAME_LEN);
+		return;
+	}
+	e->netns = ns_sock_netns(sk);
+	e->ifindex = skb->skb_iif;
+	__builtin_memset(e->ifname, 0, NS_IFNAME_LEN);
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(drop_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *rx_sk)
+{
+	__u32 slot = drop_reason_slot(reason);
+	struct ns_owner context, *owner = NULL;
+	__u8 attribution = NS_ATTR_OWNER;
+	struct ns_drop_event *e;
+	struct sock *sk;
+	struct ns_tuple t;
+	__u8 *wanted;
+
+	wanted = bpf_map_lookup_elem(&drop_wanted, &slot);
+	if (!wanted || !*wanted)
+		return 0;
+	sk = rx_sk ? rx_sk : skb->sk;
+	if (sk)
+		owner = ns_owner_get(sk);
+	if (!owner || !owner->pid) {
+		ns_owner_from_current(&context);
+		owner = &context;
+		attribution = NS_ATTR_CONTEXT;
+	}
+	ns_skb_tuple(skb, &t);
+	if (!ns_filter_pass(owner, &t))
+		return 0;
+	if (ns_cfg.flags & NS_CFG_SUMMARY) {
+		drop_count(slot, (__u64)location, reason, owner, attribution);
+		return 0;
+	}
+	e = ns_event_reserve(sizeof(*e), NS_EVENT_DROP, 0);
+	if (!e)
+		return 0;
+	e->owner = *owner;
+	e->tuple = t;
+	e->location = (__u64)location;
+	e->reason = reason;
+	e->attribution = attribution;
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	drop_where(e, skb, sk);
+	ns_event_submit(e, sizeof(*e));
+	return 0;
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* netsight drops: packet drops with the kernel's reason and location. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/run.h"
+#include "lib/ksyms.h"
+#include "probes/drop.h"
+#include "probes/registry.h"
+
+static int add_name(const char **list, size_t *n, const char *name, const char *option,
+		    char *err, size_t errlen)
+{
+	if (*n == NS_MAX_REASONS) {
+		snprintf(err, errlen, "too many %s options: at most %d", option, NS_MAX_REASONS);
+		return -E2BIG;
+	}
+	list[(*n)++] = name;
+	return 0;
+}
+
+static int parse_reason(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	return add_name(o->reasons, &o->nreasons, arg, "--reason", err, errlen);
+}
+
+static int parse_exclude(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	return add_name(o->excluded, &o->nexcluded, arg, "--exclude-reason", err, errlen);
+}
+
+static int parse_list(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	o->list_only = true;
+	return 0;
+}
+
+/* Sets the slot of the reason called @name; -ENOENT (and says so) if unknown. */
+static int mark(__u8 *wanted, const char *name, __u8 value, const char *option)
+{
+	__s64 reason;
+
+	if (ns_enum_names_find(ns_drop_reason_names(), name, &reason)) {
+		fprintf(stderr,
+			"netsight drops: unknown drop reason '%s' for %s; "
+			"'netsight drops --list-reasons' shows this kernel's\n",
+			name, option);
+		return -ENOENT;
+	}
+	wanted[ns_drop_reason_slot(reason)] = value;
+	return 0;
+}
+
+/* What to report: everything but "not dropped" and "consumed", then the options. */
+static int select_reasons(const struct ns_cli_opts *o)
+{
+	static const char *const not_drops[] = { "NOT_DROPPED_YET", "CONSUMED" };
+	__u8 wanted[NS_DROP_REASON_SLOTS];
+	__s64 reason;
+
+	memset(wanted, o->nreasons ? 0 : 1, sizeof(wanted));
+	for (size_t i = 0; i < 2; i++)
+		if (!ns_enum_names_find(ns_drop_reason_names(), not_drops[i], &reason))
+			wanted[ns_drop_reason_slot(reason)] = 0;
+	for (size_t i = 0; i < o->nreasons; i++)
+		if (mark(wanted, o->reasons[i], 1, "--reason"))
+			return -ENOENT;
+	for (size_t i = 0; i < o->nexcluded; i++)
+		if (mark(wanted, o->excluded[i], 0, "--exclude-reason"))
+			return -ENOENT;
+	ns_drop_select(wanted);
+	return 0;
+}
+
+static void check_kallsyms(void)
+{
+	const struct ns_ksyms *ks = ns_ksyms_default();
+
+	if (!ks)
+		fprintf(stderr,
+			"netsight drops: warning: cannot read /proc/kallsyms (%s); drop locations "
+			"are shown as addresses\n",
+			strerror(errno));
+	else if (ns_ksyms__restricted(ks))
+		fprintf(stderr, "netsight drops: warning: the kernel hides its addresses from this "
+				"process (kernel.kptr_restrict); drop locations are shown as raw "
+				"addresses. As root with kptr_restrict=0 they are named.\n");
+}
+
+static int run_drops(const struct ns_cli_opts *o)
+{
+	static const struct ns_family *const families[] = { &ns_drop_family };
+	const struct ns_enum_names *names;
+	int err = ns_drop_reasons_load();
+
+	if (err) {
+		fprintf(stderr, "netsight drops: cannot read drop reasons from the kernel's BTF: %s\n",
+			strerror(-err));
+		return NS_EXIT_FAILURE;
+	}
+	names = ns_drop_reason_names();
+	if (o->list_only) {
+		for (size_t i = 0; i < names->count; i++)
+			printf("%s\n", names->entries[i].name);
+		return NS_EXIT_OK;
+	}
+	if (select_reasons(o))
+		return NS_EXIT_USAGE;
+	check_kallsyms();
+	return ns_run(o, "packet drops", families, 1);
+}
+
+static const struct ns_option drops_options[] = {
+	{ "reason", 0, "NAME",
+	  "only drops with this reason, as printed (e.g. NETFILTER_DROP); repeatable",
+	  parse_reason },
+	{ "exclude-reason", 0, "NAME", "not drops with this reason (e.g. NOT_SPECIFIED); repeatable",
+	  parse_exclude },
+	{ "list-reasons", 0, NULL, "print the drop reasons this kernel knows, and exit",
+	  parse_list },
+	{ NULL },
+};
+
+static const struct ns_option_group drops_groups[] = {
+	{ "Drops", drops_options },
+	{ "Filters", ns_filter_options },
+	{ "Summary", ns_summary_options },
+	{ "Output", ns_output_options },
+	{ NULL, NULL },
+};
+
+const struct ns_command ns_cmd_drops = {
+	.name = "drops",
+	.summary = "packet drops with the kernel's reason and location, by owning process",
+	.description =
+		"Report every packet the kernel drops, in every network namespace:\n"
+		"  reason     the kernel's drop reason (NETFILTER_DROP, NO_SOCKET, ...), named\n"
+		"             from this kernel's BTF\n"
+		"  location   the kernel function that dropped it (tcp_v4_rcv+0x91)\n"
+		"  packet     protocol, addresses and ports where its headers can be read, with\n"
+		"             the interface and network namespace\n"
+		"  process    the owner of the socket the packet belonged to (BY owner), or if\n"
+		"             there is none the process the kernel was running for (BY context)\n"
+		"\n"
+		"With --summary the kernel counts drops by reason, location and process, and\n"
+		"netsight prints the counts, largest first, at exit (and every --interval).\n"
+		"Drops with reason NOT_SPECIFIED are included; --exclude-reason NOT_SPECIFIED\n"
+		"leaves them out.",
+	.groups = drops_groups,
+	.examples = "  netsight drops                                 every drop, as it happens\n"
+		    "  netsight drops --summary --interval 5          counts every 5 seconds\n"
+		    "  netsight drops --reason NETFILTER_DROP -o json firewall drops as JSON\n"
+		    "  netsight drops --exclude-reason NOT_SPECIFIED -p 1234\n",
+	.run = run_drops,
+};

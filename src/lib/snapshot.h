@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Reading in-kernel aggregates. A snapshot keeps cumulative counts by key
+ * from one reading of a map, so the next reading can be turned into counts
+ * for the interval in between. Keys are fixed-size byte strings.
+ */
+#ifndef NETSIGHT_SNAPSHOT_H
+#define NETSIGHT_SNAPSHOT_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+struct ns_snapshot {
+	size_t key_size;
+	size_t count;
+	size_t cap;
+	unsigned char *entries; /* key, then a __u64 count; sorted once finished */
+};
+
+void ns_snapshot_init(struct ns_snapshot *s, size_t key_size);
+void ns_snapshot_release(struct ns_snapshot *s);
+/* Empties @s for a new reading. */
+void ns_snapshot_reset(struct ns_snapshot *s);
+int ns_snapshot_add(struct ns_snapshot *s, const void *key, __u64 count);
+/* Sorts the entries; call once after the adds, before lookups. */
+void ns_snapshot_finish(struct ns_snapshot *s);
+/* The count of @key, 0 if absent. */
+__u64 ns_snapshot_get(const struct ns_snapshot *s, const void *key);
+/* Exchanges the contents of two snapshots with the same key size. */
+void ns_snapshot_swap(struct ns_snapshot *a, struct ns_snapshot *b);
+
+typedef int (*ns_percpu_fn)(const void *key, const void *values, int ncpus, void *ctx);
+
+/*
+ * Calls @fn for every key of the per-CPU map @fd, with its @ncpus values of
+ * @value_size bytes each (laid out as the kernel returns them, 8-byte aligned).
+ */
+int ns_map_for_each_percpu(int fd, size_t key_size, size_t value_size, ns_percpu_fn fn,
+			   void *ctx);
+
+#endif /* NETSIGHT_SNAPSHOT_H */

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The drop family (bpf/drop.bpf.c): drop events and their in-kernel summary.
+ * Reason names come from the running kernel's enum skb_drop_reason.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <netsight/drop.h>
+
+#include "drop.skel.h"
+#include "lib/btf_enum.h"
+#include "lib/session.h"
+#include "lib/snapshot.h"
+#include "lib/units.h"
+#include "probes/drop.h"
+#include "probes/registry.h"
+
+NS_FAMILY_SKELETON(drop)
+
+static const char *const attribution_names[NS_ATTR_MAX] = {
+#define NS_X(id, name) [NS_ATTR_##id] = name,
+	NS_ATTRIBUTIONS(NS_X)
+#undef NS_X
+};
+
+static struct {
+	struct ns_enum_names reasons;
+	struct ns_enum_names subsystems;
+	bool loaded;
+	__u8 wanted[NS_DROP_REASON_SLOTS];
+	struct ns_snapshot previous; /* last summary reading */
+	struct ns_snapshot current;
+	__u64 previous_totals[NS_DROP_REASON_SLOTS];
+} drop;
+
+int ns_drop_reasons_load(void)
+{
+	static const char *const reason_prefixes[] = { "SKB_DROP_REASON_", "SKB_", NULL };
+	static const char *const subsys_prefixes[] = { "SKB_DROP_REASON_SUBSYS_", NULL };
+	struct btf *btf;
+	int err;
+
+	if (drop.loaded)
+		return 0;
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return -errno;
+	err = ns_enum_names_load(btf, "skb_drop_reason", NULL, reason_prefixes, &drop.reasons);
+	/* Older kernels have no subsystems; their reasons are all core ones. */
+	if (!err && ns_enum_names_load(btf, "skb_drop_reason_subsys", NULL, subsys_prefixes,
+				       &drop.subsystems) == -ENOMEM)
+		err = -ENOMEM;
+	btf__free(btf);
+	if (err) {
+		ns_enum_names_release(&drop.reasons);
+		return err;
+	}
+	drop.loaded = true;
+	return 0;
+}
+
+const struct ns_enum_names *ns_drop_reason_names(void)
+{
+	return drop.loaded ? &drop.reasons : NULL;
+}
+
+const char *ns_drop_reason_name(__u32 reason, char *buf, size_t len)
+{
+	const char *name = ns_enum_names_get(&drop.reasons, reason);
+	const char *subsys;
+
+	if (name)
+		return name;
+	/* SKB_DROP_REASON_SUBSYS_SHIFT: the subsystem is in the high 16 bits. */
+	subsys = reason >> 16 ? ns_enum_names_get(&drop.subsystems, reason >> 16) : NULL;
+	if (subsys)
+		snprintf(buf, len, "%s/%u", subsys, reason & 0xffff);
+	else
+		snprintf(buf, len, "REASON_%u", reason);
+	return buf;
+}
+
+__u32 ns_drop_reason_slot(__u32 reason)
+{
+	return reason < NS_DROP_REASON_SLOTS ? reason : NS_DROP_REASON_SLOTS - 1;
+}
+
+void ns_drop_select(const __u8 wanted[NS_DROP_REASON_SLOTS])
+{
+	memcpy(drop.wanted, wanted, sizeof(drop.wanted));
+}
+
+static int drop_prepare(struct ns_session *s, void *skel_ptr)
+{
+	struct drop_bpf *skel = skel_ptr;
+	int fd = bpf_map__fd(skel->maps.drop_wanted);
+
+	(void)s;
+	for (__u32 slot = 0; slot < NS_DROP_REASON_SLOTS; slot++)
+		if (drop.wanted[slot] && bpf_map_update_elem(fd, &slot, &drop.wanted[slot], 0))
+			return -errno;
+	return 0;
+}
+
+int ns_drop_decode(const void *data, size_t size, const struct ns_decode_ctx *ctx,
+		   struct ns_record *rec)
+{
+	static char reason_buf[48];
+	const struct ns_drop_event *e = data;
+
+	if (size < sizeof(*e) || e->attribution >= NS_ATTR_MAX || !e->attribution)
+		return -EINVAL;
+	ns_record_init(rec, e->hdr.ts_ns + ctx->boot_to_epoch_ns, "drop");
+	rec->owner = e->owner;
+	rec->tuple = e->tuple;
+	rec->direction = NS_DIR_NONE;
+	ns_record_str(rec, NS_F_DROP_REASON,
+		      ns_drop_reason_name(e->reason, reason_buf, sizeof(reason_buf)));
+	ns_record_u64(rec, NS_F_DROP_LOCATION, e->location);
+	ns_record_str(rec, NS_F_DROP_ATTRIBUTION, attribution_names[e->attribution]);
+	if (e->tuple.family)
+		ns_record_u64(rec, NS_F_IANA_NUMBER, e->tuple.protocol);
+	if (e->netns)
+		ns_record_u64(rec, NS_F_NETNS, e->netns);
+	if (e->ifname[0])
+		ns_record_str(rec, NS_F_INTERFACE_NAME, e->ifname);
+	if (e->ifindex)
+		ns_record_u64(rec, NS_F_INTERFACE_ID, e->ifindex);
+	return 0;
+}
+
+struct summary_walk {
+	bool since_start;
+	__u64 epoch_ns;
+	__u64 rows[NS_DROP_REASON_SLOTS]; /* summed per reason slot, since start */
+	ns_record_fn emit;
+	void *ctx;
+	int err;
+};
+
+static void emit_row(struct summary_walk *w, __u64 count, __u32 reason, __u64 location,
+		     const struct ns_owner *owner, __u8 attribution)
+{
+	char reason_buf[48];
+	struct ns_record rec;
+
+	ns_record_init(&rec, w->epoch_ns, "drop_summary");
+	if (owner)
+		rec.owner = *owner;
+	ns_record_u64(&rec, NS_F_COUNT, count);
+	ns_record_str(&rec, NS_F_DROP_REASON,
+		      ns_drop_reason_name(reason, reason_buf, sizeof(reason_buf)));
+	if (location)
+		ns_record_u64(&rec, NS_F_DROP_LOCATION, location);
+	if (attribution && attribution < NS_ATTR_MAX)
+		ns_record_str(&rec, NS_F_DROP_ATTRIBUTION, attribution_names[attribution]);
+	ns_record_str(&rec, NS_F_SUMMARY_SCOPE, w->since_start ? "total" : "interval");
+	w->emit(&rec, &ns_drop_family, w->ctx);
+}
+
+/* One key of drop_summary: its CPUs' counts summed, the owner from the CPU that added it. */
+static int summary_key(const void *key_ptr, const void *values, int ncpus, void *ctx)
+{
+	const struct ns_drop_key *key = key_ptr;
+	const struct ns_drop_count *v = values, *first = NULL;
+	struct summary_walk *w = ctx;
+	__u64 total = 0, before;
+
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		total += v[cpu].count;
+		if (!first && v[cpu].attribution)
+			first = &v[cpu];
+	}
+	if (ns_snapshot_add(&drop.current, key, total))
+		return -ENOMEM;
+	w->rows[ns_drop_reason_slot(key->reason)] += total;
+	before = w->since_start ? 0 : ns_snapshot_get(&drop.previous, key);
+	if (total > before)
+		emit_row(w, total - before, key->reason, key->location, first ? &first->owner : NULL,
+			 first ? first->attribution : NS_ATTR_NONE);
+	return 0;
+}
+
+/*
+ * Drops the summary table could not hold are in the per-reason totals only:
+ * shown as one row per reason with no location or process.
+ */
+static int summary_overflow(struct summary_walk *w, int totals_fd)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *percpu;
+
+	if (ncpus < 0)
+		return ncpus;
+	percpu = calloc(ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	for (__u32 slot = 0; slot < NS_DROP_REASON_SLOTS; slot++) {
+		__u64 total = 0, hidden, before;
+
+		if (!drop.wanted[slot] || bpf_map_lookup_elem(totals_fd, &slot, percpu))
+			continue;
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			total += percpu[cpu];
+		hidden = total > w->rows[slot] ? total - w->rows[slot] : 0;
+		before = w->since_start ? 0 : drop.previous_totals[slot];
+		if (hidden > before)
+			emit_row(w, hidden - before, slot, 0, NULL, NS_ATTR_NONE);
+		if (!w->since_start)
+			drop.previous_totals[slot] = hidden;
+	}
+	free(percpu);
+	return 0;
+}
+
+static int drop_summarize(struct ns_session *s, void *skel_ptr, bool since_start,
+			  ns_record_fn emit, void *ctx)
+{
+	struct drop_bpf *skel = skel_ptr;
+	struct summary_walk w = { .since_start = since_start, .emit = emit, .ctx = ctx };
+	int err;
+
+	w.epoch_ns = ns_boot_now() + ns_session__decode_ctx(s)->boot_to_epoch_ns;
+	if (!drop.previous.key_size) {
+		ns_snapshot_init(&drop.previous, sizeof(struct ns_drop_key));
+		ns_snapshot_init(&drop.current, sizeof(struct ns_drop_key));
+	}
+	ns_snapshot_reset(&drop.current);
+	err = ns_map_for_each_percpu(bpf_map__fd(skel->maps.drop_summary),
+				     sizeof(struct ns_drop_key), sizeof(struct ns_drop_count),
+				     summary_key, &w);
+	if (!err)
+		err = summary_overflow(&w, bpf_map__fd(skel->maps.drop_totals));
+	if (err)
+		return err;
+	ns_snapshot_finish(&drop.current);
+	if (!since_start)
+		ns_snapshot_swap(&drop.previous, &drop.current);
+	return 0;
+}
+
+static void drop_destroy(void *skel)
+{
+	drop_skel_destroy(skel);
+	ns_snapshot_release(&drop.previous);
+	ns_snapshot_release(&drop.current);
+	ns_enum_names_release(&drop.reasons);
+	ns_enum_names_release(&drop.subsystems);
+	drop.loaded = false;
+}
+
+static const struct ns_column drop_columns[] = {
+	{ .header = "TIME", .width = 12, .kind = NS_COL_TIME },
+	{ .header = "EVENT", .width = 5, .kind = NS_COL_ACTION },
+	{ .header = "PID", .width = 7, .kind = NS_COL_PID },
+	{ .header = "COMM", .width = 15, .kind = NS_COL_COMM },
+	{ .header = "BY", .width = 7, .field = NS_F_DROP_ATTRIBUTION },
+	{ .header = "REASON", .width = 22, .field = NS_F_DROP_REASON },
+	{ .header = "LOCATION", .width = 32, .field = NS_F_DROP_LOCATION },
+	{ .header = "IFACE", .width = 8, .field = NS_F_INTERFACE_NAME },
+	{ .header = "PACKET", .kind = NS_COL_FLOW },
+	{ .header = NULL },
+};
+
+static const struct ns_column drop_summary_columns[] = {
+	{ .header = "COUNT", .width = 9, .field = NS_F_COUNT },
+	{ .header = "REASON", .width = 22, .field = NS_F_DROP_REASON },
+	{ .header = "LOCATION", .width = 32, .field = NS_F_DROP_LOCATION },
+	{ .header = "PID", .width = 7, .kind = NS_COL_PID },
+	{ .header = "COMM", .width = 15, .kind = NS_COL_COMM },
+	{ .header = "BY", .field = NS_F_DROP_ATTRIBUTION },
+	{ .header = NULL },
+};
+
+const struct ns_family ns_drop_family = {
+	.name = "drop",
+	.open = drop_skel_open,
+	.destroy = drop_destroy,
+	.object = drop_skel_object,
+	.configure = drop_skel_configure,
+	.prepare = drop_prepare,
+	.summarize = drop_summarize,
+	.summary_columns = drop_summary_columns,
+	.event_type = NS_EVENT_DROP,
+	.event_size = sizeof(struct ns_drop_event),
+	.decode = ns_drop_decode,
+	.columns = drop_columns,
+};
