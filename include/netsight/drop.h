@@ -15,8 +15,8 @@
 #define NS_DROP_REASON_SLOTS 1024
 
 /* Who a drop is attributed to. */
-#define NS_ATTRIBUTIONS(X)     \
-	X(OWNER, "owner")      \
+#define NS_ATTRIBUTIONS(X) \
+	X(OWNER, "owner")  \
 	X(CONTEXT, "context")
 
 enum ns_attribution {
@@ -24,7 +24,7 @@ enum ns_attribution {
 #define NS_X(id, name) NS_ATTR_##id,
 	NS_ATTRIBUTIONS(NS_X)
 #undef NS_X
-	NS_ATTR_MAX,
+		NS_ATTR_MAX,
 };
 
 /*

@@ -8,11 +8,11 @@
 
 #include "event.h"
 
-#define NS_TCP_ACTIONS(X)                           \
-	X(RETRANSMIT, "retransmit")                 \
-	X(SYNACK_RETRANSMIT, "synack_retransmit")   \
-	X(RESET_SENT, "reset_sent")                 \
-	X(RESET_RECEIVED, "reset_received")         \
+#define NS_TCP_ACTIONS(X)                         \
+	X(RETRANSMIT, "retransmit")               \
+	X(SYNACK_RETRANSMIT, "synack_retransmit") \
+	X(RESET_SENT, "reset_sent")               \
+	X(RESET_RECEIVED, "reset_received")       \
 	X(LISTEN_OVERFLOW, "listen_overflow")
 
 enum ns_tcp_action {
@@ -20,7 +20,7 @@ enum ns_tcp_action {
 #define NS_X(id, name) NS_TCP_##id,
 	NS_TCP_ACTIONS(NS_X)
 #undef NS_X
-	NS_TCP_ACTION_MAX,
+		NS_TCP_ACTION_MAX,
 };
 
 /* struct ns_tcp_event.flags */
@@ -57,18 +57,14 @@ struct ns_tcp_key {
 	__u32 pid;
 };
 
-#define NS_TCP_COUNTERS(X)                                                    \
-	X(RETRANSMITS, "tcp.retransmits")                                     \
-	X(SYNACK_RETRANSMITS, "tcp.synack_retransmits")                       \
-	X(RESETS_RECEIVED, "tcp.resets_received")                             \
-	X(RESETS_SENT, "tcp.resets_sent")                                     \
-	X(CONNECTS_FAILED, "tcp.connects_failed")                             \
-	X(LISTEN_OVERFLOWS, "tcp.listen_overflows")
-
+/* What the summary counts per key; output names live in the record field table. */
 enum ns_tcp_counter {
-#define NS_X(id, key) NS_TCPC_##id,
-	NS_TCP_COUNTERS(NS_X)
-#undef NS_X
+	NS_TCPC_RETRANSMITS,
+	NS_TCPC_SYNACK_RETRANSMITS,
+	NS_TCPC_RESETS_RECEIVED,
+	NS_TCPC_RESETS_SENT,
+	NS_TCPC_CONNECTS_FAILED,
+	NS_TCPC_LISTEN_OVERFLOWS,
 	NS_TCPC_MAX,
 };
 

@@ -7,5 +7,6 @@
 
 extern const struct ns_command ns_cmd_conns;
 extern const struct ns_command ns_cmd_drops;
+extern const struct ns_command ns_cmd_tcp;
 
 #endif /* NETSIGHT_CLI_COMMANDS_H */

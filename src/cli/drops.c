@@ -10,8 +10,8 @@
 #include "probes/drop.h"
 #include "probes/registry.h"
 
-static int add_name(const char **list, size_t *n, const char *name, const char *option,
-		    char *err, size_t errlen)
+static int add_name(const char **list, size_t *n, const char *name, const char *option, char *err,
+		    size_t errlen)
 {
 	if (*n == NS_MAX_REASONS) {
 		snprintf(err, errlen, "too many %s options: at most %d", option, NS_MAX_REASONS);
@@ -99,7 +99,8 @@ static int run_drops(const struct ns_cli_opts *o)
 	int err = ns_drop_reasons_load();
 
 	if (err) {
-		fprintf(stderr, "netsight drops: cannot read drop reasons from the kernel's BTF: %s\n",
+		fprintf(stderr,
+			"netsight drops: cannot read drop reasons from the kernel's BTF: %s\n",
 			strerror(-err));
 		return NS_EXIT_FAILURE;
 	}
@@ -119,8 +120,8 @@ static const struct ns_option drops_options[] = {
 	{ "reason", 0, "NAME",
 	  "only drops with this reason, as printed (e.g. NETFILTER_DROP); repeatable",
 	  parse_reason },
-	{ "exclude-reason", 0, "NAME", "not drops with this reason (e.g. NOT_SPECIFIED); repeatable",
-	  parse_exclude },
+	{ "exclude-reason", 0, "NAME",
+	  "not drops with this reason (e.g. NOT_SPECIFIED); repeatable", parse_exclude },
 	{ "list-reasons", 0, NULL, "print the drop reasons this kernel knows, and exit",
 	  parse_list },
 	{ NULL },

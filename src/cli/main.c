@@ -13,6 +13,7 @@
 static const struct ns_command *const commands[] = {
 	&ns_cmd_conns,
 	&ns_cmd_drops,
+	&ns_cmd_tcp,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lib/addr.h"
 #include "lib/json.h"
@@ -16,8 +17,12 @@
 static void add_endpoint(struct ns_json *j, const char *ip_key, const char *port_key,
 			 const struct ns_tuple *t, const __u8 *addr, __u16 port)
 {
+	static const __u8 unspecified[NS_ADDR_LEN];
 	char ip[INET6_ADDRSTRLEN];
 
+	/* No address and no port: an end netsight does not know (a listener's peer). */
+	if (!port && !memcmp(addr, unspecified, t->family == AF_INET ? 4 : NS_ADDR_LEN))
+		return;
 	if (ns_addr_format(t->family, addr, ip, sizeof(ip)) < 0)
 		return;
 	ns_json_str(j, ip_key, ip);

@@ -9,19 +9,20 @@
 
 static size_t entry_size(const struct ns_snapshot *s)
 {
-	return s->key_size + sizeof(__u64);
+	return s->key_size + s->nvalues * sizeof(__u64);
 }
 
-void ns_snapshot_init(struct ns_snapshot *s, size_t key_size)
+void ns_snapshot_init(struct ns_snapshot *s, size_t key_size, size_t nvalues)
 {
 	memset(s, 0, sizeof(*s));
 	s->key_size = key_size;
+	s->nvalues = nvalues;
 }
 
 void ns_snapshot_release(struct ns_snapshot *s)
 {
 	free(s->entries);
-	ns_snapshot_init(s, s->key_size);
+	ns_snapshot_init(s, s->key_size, s->nvalues);
 }
 
 void ns_snapshot_reset(struct ns_snapshot *s)
@@ -29,7 +30,7 @@ void ns_snapshot_reset(struct ns_snapshot *s)
 	s->count = 0;
 }
 
-int ns_snapshot_add(struct ns_snapshot *s, const void *key, __u64 count)
+int ns_snapshot_add(struct ns_snapshot *s, const void *key, const __u64 *values)
 {
 	unsigned char *e;
 
@@ -44,7 +45,7 @@ int ns_snapshot_add(struct ns_snapshot *s, const void *key, __u64 count)
 	}
 	e = s->entries + s->count++ * entry_size(s);
 	memcpy(e, key, s->key_size);
-	memcpy(e + s->key_size, &count, sizeof(count));
+	memcpy(e + s->key_size, values, s->nvalues * sizeof(__u64));
 	return 0;
 }
 
@@ -62,18 +63,20 @@ void ns_snapshot_finish(struct ns_snapshot *s)
 	qsort(s->entries, s->count, entry_size(s), cmp_key);
 }
 
-__u64 ns_snapshot_get(const struct ns_snapshot *s, const void *key)
+__u64 ns_snapshot_get(const struct ns_snapshot *s, const void *key, size_t i)
 {
 	size_t lo = 0, hi = s->count;
 	__u64 count;
 
+	if (i >= s->nvalues)
+		return 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const unsigned char *e = s->entries + mid * entry_size(s);
 		int c = memcmp(e, key, s->key_size);
 
 		if (!c) {
-			memcpy(&count, e + s->key_size, sizeof(count));
+			memcpy(&count, e + s->key_size + i * sizeof(count), sizeof(count));
 			return count;
 		}
 		if (c < 0)
@@ -92,8 +95,7 @@ void ns_snapshot_swap(struct ns_snapshot *a, struct ns_snapshot *b)
 	*b = t;
 }
 
-int ns_map_for_each_percpu(int fd, size_t key_size, size_t value_size, ns_percpu_fn fn,
-			   void *ctx)
+int ns_map_for_each_percpu(int fd, size_t key_size, size_t value_size, ns_percpu_fn fn, void *ctx)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	size_t stride = (value_size + 7) & ~(size_t)7;

@@ -12,20 +12,22 @@
 
 struct ns_snapshot {
 	size_t key_size;
+	size_t nvalues; /* counts per key */
 	size_t count;
 	size_t cap;
-	unsigned char *entries; /* key, then a __u64 count; sorted once finished */
+	unsigned char *entries; /* key, then nvalues __u64; sorted once finished */
 };
 
-void ns_snapshot_init(struct ns_snapshot *s, size_t key_size);
+void ns_snapshot_init(struct ns_snapshot *s, size_t key_size, size_t nvalues);
 void ns_snapshot_release(struct ns_snapshot *s);
 /* Empties @s for a new reading. */
 void ns_snapshot_reset(struct ns_snapshot *s);
-int ns_snapshot_add(struct ns_snapshot *s, const void *key, __u64 count);
+/* Adds @key with its @s->nvalues counts. */
+int ns_snapshot_add(struct ns_snapshot *s, const void *key, const __u64 *values);
 /* Sorts the entries; call once after the adds, before lookups. */
 void ns_snapshot_finish(struct ns_snapshot *s);
-/* The count of @key, 0 if absent. */
-__u64 ns_snapshot_get(const struct ns_snapshot *s, const void *key);
+/* Count @i of @key, 0 if absent. */
+__u64 ns_snapshot_get(const struct ns_snapshot *s, const void *key, size_t i);
 /* Exchanges the contents of two snapshots with the same key size. */
 void ns_snapshot_swap(struct ns_snapshot *a, struct ns_snapshot *b);
 
@@ -35,7 +37,6 @@ typedef int (*ns_percpu_fn)(const void *key, const void *values, int ncpus, void
  * Calls @fn for every key of the per-CPU map @fd, with its @ncpus values of
  * @value_size bytes each (laid out as the kernel returns them, 8-byte aligned).
  */
-int ns_map_for_each_percpu(int fd, size_t key_size, size_t value_size, ns_percpu_fn fn,
-			   void *ctx);
+int ns_map_for_each_percpu(int fd, size_t key_size, size_t value_size, ns_percpu_fn fn, void *ctx);
 
 #endif /* NETSIGHT_SNAPSHOT_H */

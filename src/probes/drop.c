@@ -177,13 +177,13 @@ static int summary_key(const void *key_ptr, const void *values, int ncpus, void 
 		if (!first && v[cpu].attribution)
 			first = &v[cpu];
 	}
-	if (ns_snapshot_add(&drop.current, key, total))
+	if (ns_snapshot_add(&drop.current, key, &total))
 		return -ENOMEM;
 	w->rows[ns_drop_reason_slot(key->reason)] += total;
-	before = w->since_start ? 0 : ns_snapshot_get(&drop.previous, key);
+	before = w->since_start ? 0 : ns_snapshot_get(&drop.previous, key, 0);
 	if (total > before)
-		emit_row(w, total - before, key->reason, key->location, first ? &first->owner : NULL,
-			 first ? first->attribution : NS_ATTR_NONE);
+		emit_row(w, total - before, key->reason, key->location,
+			 first ? &first->owner : NULL, first ? first->attribution : NS_ATTR_NONE);
 	return 0;
 }
 
@@ -219,8 +219,8 @@ static int summary_overflow(struct summary_walk *w, int totals_fd)
 	return 0;
 }
 
-static int drop_summarize(struct ns_session *s, void *skel_ptr, bool since_start,
-			  ns_record_fn emit, void *ctx)
+static int drop_summarize(struct ns_session *s, void *skel_ptr, bool since_start, ns_record_fn emit,
+			  void *ctx)
 {
 	struct drop_bpf *skel = skel_ptr;
 	struct summary_walk w = { .since_start = since_start, .emit = emit, .ctx = ctx };
@@ -228,8 +228,8 @@ static int drop_summarize(struct ns_session *s, void *skel_ptr, bool since_start
 
 	w.epoch_ns = ns_boot_now() + ns_session__decode_ctx(s)->boot_to_epoch_ns;
 	if (!drop.previous.key_size) {
-		ns_snapshot_init(&drop.previous, sizeof(struct ns_drop_key));
-		ns_snapshot_init(&drop.current, sizeof(struct ns_drop_key));
+		ns_snapshot_init(&drop.previous, sizeof(struct ns_drop_key), 1);
+		ns_snapshot_init(&drop.current, sizeof(struct ns_drop_key), 1);
 	}
 	ns_snapshot_reset(&drop.current);
 	err = ns_map_for_each_percpu(bpf_map__fd(skel->maps.drop_summary),

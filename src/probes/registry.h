@@ -8,5 +8,6 @@
 extern const struct ns_family ns_owner_family;
 extern const struct ns_family ns_conn_family;
 extern const struct ns_family ns_drop_family;
+extern const struct ns_family ns_tcp_family;
 
 #endif /* NETSIGHT_REGISTRY_H */

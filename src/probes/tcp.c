@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The TCP health family (bpf/tcp.bpf.c): events, listener polling and the
+ * per-destination summary. TCP state and reset reason names come from the
+ * running kernel's BTF.
+ */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <netsight/tcp.h>
+
+#include "lib/btf_enum.h"
+#include "lib/errnames.h"
+#include "lib/session.h"
+#include "lib/snapshot.h"
+#include "lib/units.h"
+#include "probes/registry.h"
+#include "probes/tcp.h"
+#include "tcp.skel.h"
+
+NS_FAMILY_SKELETON(tcp)
+
+static const char *const action_names[NS_TCP_ACTION_MAX] = {
+#define NS_X(id, name) [NS_TCP_##id] = name,
+	NS_TCP_ACTIONS(NS_X)
+#undef NS_X
+};
+
+/* Where each summary counter goes in output. */
+static const enum ns_field counter_fields[NS_TCPC_MAX] = {
+	[NS_TCPC_RETRANSMITS] = NS_F_RETRANSMITS,
+	[NS_TCPC_SYNACK_RETRANSMITS] = NS_F_SYNACK_RETRANSMITS,
+	[NS_TCPC_RESETS_RECEIVED] = NS_F_RESETS_RECEIVED,
+	[NS_TCPC_RESETS_SENT] = NS_F_RESETS_SENT,
+	[NS_TCPC_CONNECTS_FAILED] = NS_F_CONNECTS_FAILED,
+	[NS_TCPC_LISTEN_OVERFLOWS] = NS_F_LISTEN_OVERFLOWS,
+};
+
+static struct {
+	struct ns_enum_names states;
+	struct ns_enum_names rst_reasons;
+	struct bpf_link *listeners; /* tcp_iter_listeners over tcp_listeners */
+	struct ns_snapshot previous, current;
+} tcp;
+
+const char *ns_tcp_action_name(unsigned int action)
+{
+	return action < NS_TCP_ACTION_MAX ? action_names[action] : NULL;
+}
+
+static int tcp_prepare(struct ns_session *s, void *skel)
+{
+	static const char *const state_prefix[] = { "TCP_", NULL };
+	static const char *const rst_prefix[] = { "SK_RST_REASON_", NULL };
+	struct btf *btf = btf__load_vmlinux_btf();
+	int err;
+
+	(void)s;
+	(void)skel;
+	if (!btf)
+		return -errno;
+	err = ns_enum_names_load(btf, NULL, "TCP_ESTABLISHED", state_prefix, &tcp.states);
+	/* Reset reasons came with Linux 6.10; without them events carry none. */
+	if (!err && ns_enum_names_load(btf, "sk_rst_reason", NULL, rst_prefix, &tcp.rst_reasons) ==
+			    -ENOMEM)
+		err = -ENOMEM;
+	btf__free(btf);
+	return err;
+}
+
+static int tcp_started(struct ns_session *s, void *skel_ptr)
+{
+	struct tcp_bpf *skel = skel_ptr;
+	union bpf_iter_link_info info = { .map.map_fd = bpf_map__fd(skel->maps.tcp_listeners) };
+	DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info,
+			    .link_info_len = sizeof(info));
+
+	(void)s;
+	tcp.listeners = bpf_program__attach_iter(skel->progs.tcp_iter_listeners, &opts);
+	return tcp.listeners ? 0 : -errno;
+}
+
+/* Runs the listener iterator: overflows since the last tick become events or counts. */
+static int tcp_tick(struct ns_session *s, void *skel)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	(void)s;
+	(void)skel;
+	if (!tcp.listeners)
+		return 0;
+	fd = bpf_iter_create(bpf_link__fd(tcp.listeners));
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		;
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+int ns_tcp_decode(const void *data, size_t size, const struct ns_decode_ctx *ctx,
+		  struct ns_record *rec)
+{
+	const struct ns_tcp_event *e = data;
+	const char *action = ns_tcp_action_name(e->action);
+	const char *name;
+
+	if (size < sizeof(*e) || !action)
+		return -EINVAL;
+	ns_record_init(rec, e->hdr.ts_ns + ctx->boot_to_epoch_ns, action);
+	rec->owner = e->owner;
+	rec->tuple = e->tuple;
+	/* What came in (a reset, connection attempts) has the local end as destination. */
+	rec->direction = e->action == NS_TCP_RESET_RECEIVED || e->action == NS_TCP_LISTEN_OVERFLOW ?
+				 NS_DIR_INGRESS :
+				 NS_DIR_EGRESS;
+	if ((e->flags & NS_TCP_HAS_STATE) && (name = ns_enum_names_get(&tcp.states, e->state)))
+		ns_record_str(rec, NS_F_TCP_STATE, name);
+	if (e->action == NS_TCP_RETRANSMIT || e->action == NS_TCP_LISTEN_OVERFLOW)
+		ns_record_u64(rec, NS_F_COUNT, e->count);
+	if (e->error)
+		ns_record_str(rec, NS_F_ERROR, ns_errno_name(e->error));
+	if ((e->flags & NS_TCP_HAS_RST_REASON) &&
+	    (name = ns_enum_names_get(&tcp.rst_reasons, e->rst_reason)))
+		ns_record_str(rec, NS_F_RESET_REASON, name);
+	if (e->action == NS_TCP_LISTEN_OVERFLOW) {
+		ns_record_u64(rec, NS_F_LISTEN_QUEUE, e->queue);
+		ns_record_u64(rec, NS_F_LISTEN_BACKLOG, e->backlog);
+	}
+	return 0;
+}
+
+struct summary_walk {
+	bool since_start;
+	__u64 epoch_ns;
+	ns_record_fn emit;
+	void *ctx;
+};
+
+static int summary_key(const void *key_ptr, const void *values, int ncpus, void *ctx)
+{
+	const struct ns_tcp_key *key = key_ptr;
+	const struct ns_tcp_counts *v = values;
+	const struct ns_owner *owner = NULL;
+	struct summary_walk *w = ctx;
+	__u64 totals[NS_TCPC_MAX] = { 0 }, all = 0;
+	struct ns_record rec;
+
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		for (int i = 0; i < NS_TCPC_MAX; i++)
+			totals[i] += v[cpu].counters[i];
+		if (!owner && (v[cpu].owner.pid || v[cpu].owner.comm[0]))
+			owner = &v[cpu].owner;
+	}
+	if (ns_snapshot_add(&tcp.current, key, totals))
+		return -ENOMEM;
+	ns_record_init(&rec, w->epoch_ns, "tcp_summary");
+	if (owner)
+		rec.owner = *owner;
+	rec.tuple.family = key->family;
+	rec.tuple.protocol = IPPROTO_TCP;
+	memcpy(rec.tuple.raddr, key->raddr, sizeof(rec.tuple.raddr));
+	rec.tuple.rport = key->rport;
+	rec.direction = NS_DIR_EGRESS; /* the key is the remote end: JSON destination.* */
+	for (int i = 0; i < NS_TCPC_MAX; i++) {
+		__u64 n = totals[i] - (w->since_start ? 0 : ns_snapshot_get(&tcp.previous, key, i));
+
+		ns_record_u64(&rec, counter_fields[i], n);
+		all += n;
+	}
+	if (!all)
+		return 0;
+	ns_record_u64(&rec, NS_F_COUNT, all);
+	ns_record_str(&rec, NS_F_SUMMARY_SCOPE, w->since_start ? "total" : "interval");
+	w->emit(&rec, &ns_tcp_family, w->ctx);
+	return 0;
+}
+
+static int tcp_summarize(struct ns_session *s, void *skel_ptr, bool since_start,
+			 ns_record_fn emit, void *ctx)
+{
+	struct tcp_bpf *skel = skel_ptr;
+	struct summary_walk w = { .since_start = since_start, .emit = emit, .ctx = ctx };
+	int err;
+
+	w.epoch_ns = ns_boot_now() + ns_session__decode_ctx(s)->boot_to_epoch_ns;
+	if (!tcp.previous.key_size) {
+		ns_snapshot_init(&tcp.previous, sizeof(struct ns_tcp_key), NS_TCPC_MAX);
+		ns_snapshot_init(&tcp.current, sizeof(struct ns_tcp_key), NS_TCPC_MAX);
+	}
+	ns_snapshot_reset(&tcp.current);
+	err = ns_map_for_each_percpu(bpf_map__fd(skel->maps.tcp_summary),
+				     sizeof(struct ns_tcp_key), sizeof(struct ns_tcp_counts),
+				     summary_key, &w);
+	if (err)
+		return err;
+	ns_snapshot_finish(&tcp.current);
+	if (!since_start)
+		ns_snapshot_swap(&tcp.previous, &tcp.current);
+	return 0;
+}
+
+static void tcp_destroy(void *skel)
+{
+	bpf_link__destroy(tcp.listeners);
+	tcp.listeners = NULL;
+	tcp_skel_destroy(skel);
+	ns_snapshot_release(&tcp.previous);
+	ns_snapshot_release(&tcp.current);
+	ns_enum_names_release(&tcp.states);
+	ns_enum_names_release(&tcp.rst_reasons);
+}
+
+static const struct ns_column tcp_columns[] = {
+	{ .header = "TIME", .width = 12, .kind = NS_COL_TIME },
+	{ .header = "EVENT", .width = 17, .kind = NS_COL_ACTION },
+	{ .header = "PID", .width = 7, .kind = NS_COL_PID },
+	{ .header = "COMM", .width = 15, .kind = NS_COL_COMM },
+	{ .header = "STATE", .width = 12, .field = NS_F_TCP_STATE },
+	{ .header = "LOCAL", .width = 21, .kind = NS_COL_LOCAL },
+	{ .header = "REMOTE", .width = 21, .kind = NS_COL_REMOTE },
+	{ .header = "COUNT", .width = 5, .field = NS_F_COUNT },
+	{ .header = "DETAIL", .field = NS_F_RESET_REASON, .alt = NS_F_ERROR },
+	{ .header = NULL },
+};
+
+static const struct ns_column tcp_summary_columns[] = {
+	{ .header = "COUNT", .width = 7, .field = NS_F_COUNT },
+	{ .header = "REMOTE", .width = 23, .kind = NS_COL_REMOTE },
+	{ .header = "PID", .width = 7, .kind = NS_COL_PID },
+	{ .header = "COMM", .width = 15, .kind = NS_COL_COMM },
+	{ .header = "RETRANS", .width = 7, .field = NS_F_RETRANSMITS },
+	{ .header = "SYNACK", .width = 6, .field = NS_F_SYNACK_RETRANSMITS },
+	{ .header = "RST_IN", .width = 6, .field = NS_F_RESETS_RECEIVED },
+	{ .header = "RST_OUT", .width = 7, .field = NS_F_RESETS_SENT },
+	{ .header = "FAILED", .width = 6, .field = NS_F_CONNECTS_FAILED },
+	{ .header = "OVERFLOW", .field = NS_F_LISTEN_OVERFLOWS },
+	{ .header = NULL },
+};
+
+const struct ns_family ns_tcp_family = {
+	.name = "tcp",
+	.open = tcp_skel_open,
+	.destroy = tcp_destroy,
+	.object = tcp_skel_object,
+	.configure = tcp_skel_configure,
+	.prepare = tcp_prepare,
+	.started = tcp_started,
+	.tick = tcp_tick,
+	.summarize = tcp_summarize,
+	.summary_columns = tcp_summary_columns,
+	.event_type = NS_EVENT_TCP,
+	.event_size = sizeof(struct ns_tcp_event),
+	.decode = ns_tcp_decode,
+	.columns = tcp_columns,
+};
