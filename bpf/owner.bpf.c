@@ -102,43 +102,59 @@ int BPF_PROG(owner_tcp_destroy_sock, struct sock *sk)
 }
 
 /*
- * Runs once per network namespace at start-up (iter/tcp walks the namespace
- * of the process that opens it), listeners before established sockets.
- * Sockets that already have an owner were seen live and are left alone.
+ * The start-up walk runs these once per network namespace (iterators walk
+ * the namespace of the process that opens them); TCP listeners come before
+ * established sockets. Sockets that already have an owner were seen live and
+ * are left alone. A TCP socket no process holds may still be accept()ed, so
+ * its owner stays provisional.
  */
-SEC("iter/tcp")
-int owner_iter_tcp(struct bpf_iter__tcp *ctx)
+static __always_inline void owner_adopt(struct sock *sk, bool tcp)
 {
-	struct sock_common *skc = ctx->sk_common;
 	struct owner_listen_key lkey = {};
 	struct ns_owner *known, *o;
-	struct tcp_sock *tp;
-	struct sock *sk;
 	__u8 one = 1;
 	__u64 ino;
 
-	if (!skc)
-		return 0;
-	tp = bpf_skc_to_tcp_sock(skc);
-	if (!tp)
-		return 0; /* request and time-wait sockets have no owner */
-	sk = (struct sock *)tp;
 	lkey.netns = sk->__sk_common.skc_net.net->ns.inum;
 	lkey.port = sk->__sk_common.skc_num;
-	if (sk->__sk_common.skc_state == TCP_LISTEN)
+	if (tcp && sk->__sk_common.skc_state == TCP_LISTEN)
 		bpf_map_update_elem(&owner_listeners, &lkey, &one, BPF_ANY);
 	if (bpf_sk_storage_get(&ns_owners, sk, 0, 0))
-		return 0;
+		return;
 	o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o)
-		return 0;
+		return;
 	ino = sk->sk_socket ? sk->sk_socket->file->f_inode->i_ino : 0;
 	known = ino ? bpf_map_lookup_elem(&owner_inodes, &ino) : NULL;
 	if (known)
 		*o = *known;
-	else
-		o->flags = NS_OWNER_PROVISIONAL; /* not accepted yet, or held by no process */
-	if (sk->__sk_common.skc_state != TCP_LISTEN && bpf_map_lookup_elem(&owner_listeners, &lkey))
+	else if (tcp)
+		o->flags = NS_OWNER_PROVISIONAL;
+	if (tcp && sk->__sk_common.skc_state != TCP_LISTEN &&
+	    bpf_map_lookup_elem(&owner_listeners, &lkey))
 		o->flags |= NS_OWNER_PASSIVE;
+}
+
+SEC("iter/tcp")
+int owner_iter_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (tp) /* request and time-wait sockets have no owner */
+		owner_adopt((struct sock *)tp, true);
+	return 0;
+}
+
+SEC("iter/udp")
+int owner_iter_udp(struct bpf_iter__udp *ctx)
+{
+	struct udp_sock *up = ctx->udp_sk;
+
+	if (up)
+		owner_adopt((struct sock *)up, false);
 	return 0;
 }

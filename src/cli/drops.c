@@ -106,8 +106,11 @@ static int run_drops(const struct ns_cli_opts *o)
 	}
 	names = ns_drop_reason_names();
 	if (o->list_only) {
+		/* The enum's sentinels are not reasons. */
 		for (size_t i = 0; i < names->count; i++)
-			printf("%s\n", names->entries[i].name);
+			if (strcmp(names->entries[i].name, "MAX") &&
+			    strcmp(names->entries[i].name, "SUBSYS_MASK"))
+				printf("%s\n", names->entries[i].name);
 		return NS_EXIT_OK;
 	}
 	if (select_reasons(o))

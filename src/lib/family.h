@@ -49,7 +49,8 @@ struct ns_family {
 	int (*prepare)(struct ns_session *s, void *skel);
 	/*
 	 * Once every family is attached, before the start-up walk that runs each
-	 * family's iter/tcp program in every network namespace (may be NULL).
+	 * family's iter/tcp and iter/udp programs in every network namespace
+	 * (may be NULL).
 	 */
 	int (*started)(struct ns_session *s, void *skel);
 	/* Called about every 100 ms while tracing (may be NULL). */

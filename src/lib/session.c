@@ -299,7 +299,16 @@ static int walk_netns(__u64 netns_ino, void *ctx)
 	return err;
 }
 
-/* Each family's iter/tcp program, run once in every network namespace. */
+/* Socket iterators: the start-up walk runs them in every network namespace. */
+static bool is_startup_iterator(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	return bpf_program__autoload(prog) &&
+	       (!strcmp(sec, "iter/tcp") || !strcmp(sec, "iter/udp"));
+}
+
+/* Each family's socket iterators, run once in every network namespace. */
 static int startup_walk(struct ns_session *s)
 {
 	struct walk w = { .nlinks = 0 };
@@ -309,8 +318,7 @@ static int startup_walk(struct ns_session *s)
 		struct bpf_program *prog;
 
 		bpf_object__for_each_program(prog, s->fams[i].obj) {
-			if (strcmp(bpf_program__section_name(prog), "iter/tcp") ||
-			    !bpf_program__autoload(prog))
+			if (!is_startup_iterator(prog))
 				continue;
 			w.links[w.nlinks] = bpf_program__attach_iter(prog, NULL);
 			if (!w.links[w.nlinks]) {

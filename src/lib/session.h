@@ -42,8 +42,8 @@ int ns_session__add(struct ns_session *s, const struct ns_family *fam);
  */
 int ns_session__attach(struct ns_session *s);
 /*
- * Runs each family's started() hook, then every family's iter/tcp program in
- * every network namespace.
+ * Runs each family's started() hook, then every family's iter/tcp and
+ * iter/udp programs in every network namespace.
  */
 int ns_session__start(struct ns_session *s);
 /* Runs each family's tick() hook. */

@@ -66,8 +66,8 @@ static int tcp_prepare(struct ns_session *s, void *skel)
 		return -errno;
 	err = ns_enum_names_load(btf, NULL, "TCP_ESTABLISHED", state_prefix, &tcp.states);
 	/* Reset reasons came with Linux 6.10; without them events carry none. */
-	if (!err && ns_enum_names_load(btf, "sk_rst_reason", NULL, rst_prefix, &tcp.rst_reasons) ==
-			    -ENOMEM)
+	if (!err &&
+	    ns_enum_names_load(btf, "sk_rst_reason", NULL, rst_prefix, &tcp.rst_reasons) == -ENOMEM)
 		err = -ENOMEM;
 	btf__free(btf);
 	return err;
@@ -183,8 +183,8 @@ static int summary_key(const void *key_ptr, const void *values, int ncpus, void 
 	return 0;
 }
 
-static int tcp_summarize(struct ns_session *s, void *skel_ptr, bool since_start,
-			 ns_record_fn emit, void *ctx)
+static int tcp_summarize(struct ns_session *s, void *skel_ptr, bool since_start, ns_record_fn emit,
+			 void *ctx)
 {
 	struct tcp_bpf *skel = skel_ptr;
 	struct summary_walk w = { .since_start = since_start, .emit = emit, .ctx = ctx };
@@ -196,9 +196,8 @@ static int tcp_summarize(struct ns_session *s, void *skel_ptr, bool since_start,
 		ns_snapshot_init(&tcp.current, sizeof(struct ns_tcp_key), NS_TCPC_MAX);
 	}
 	ns_snapshot_reset(&tcp.current);
-	err = ns_map_for_each_percpu(bpf_map__fd(skel->maps.tcp_summary),
-				     sizeof(struct ns_tcp_key), sizeof(struct ns_tcp_counts),
-				     summary_key, &w);
+	err = ns_map_for_each_percpu(bpf_map__fd(skel->maps.tcp_summary), sizeof(struct ns_tcp_key),
+				     sizeof(struct ns_tcp_counts), summary_key, &w);
 	if (err)
 		return err;
 	ns_snapshot_finish(&tcp.current);

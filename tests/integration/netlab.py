@@ -13,6 +13,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.join(HERE, "peers", "tcp_peer.py")
+TROUBLE = os.path.join(HERE, "peers", "trouble.py")
 PYTHON = sys.executable
 _ids = itertools.count(1)
 
@@ -82,10 +83,11 @@ def counter_delta(before, after, *names):
 
 
 class Peer:
-    """A tcp_peer.py process: waits until it says "ready", then result()."""
+    """A peer process (tcp_peer.py by default): waits until it says "ready",
+    then result()."""
 
-    def __init__(self, ns, role, *args):
-        cmd = [PYTHON, PEER, role, *map(str, args)]
+    def __init__(self, ns, role, *args, script=PEER):
+        cmd = [PYTHON, script, role, *map(str, args)]
         self.proc = ns.popen(*cmd, stdout=subprocess.PIPE, text=True) if ns else \
             subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline().split()

@@ -15,6 +15,7 @@ import argparse
 import ctypes
 import json
 import os
+import select
 import socket
 import struct
 import sys
@@ -129,10 +130,15 @@ def client(args):
             sock.close()
             continue
         sock.settimeout(None)
+        time.sleep(args.delay_send)
         if args.send:
             sock.sendall(b"c" * args.send)
         recv_exactly(sock, args.expect)
         wait_for_file(args.hold_file)
+        if args.close_unread:
+            select.select([sock], [], [], 10)  # the reply is queued, unread
+            sock.close()  # the kernel answers with a RST (TCPAbortOnClose)
+            continue
         if args.abort:
             abort(sock)
             continue
@@ -163,6 +169,10 @@ def main():
     c.add_argument("--timeout", type=float, default=10)
     c.add_argument("--pause", type=float, default=0)
     c.add_argument("--start-file", help="connect only once this file exists")
+    c.add_argument("--delay-send", type=float, default=0,
+                   help="wait this long after connecting before sending")
+    c.add_argument("--close-unread", action="store_true",
+                   help="close while the server's reply waits unread")
     c.add_argument("--hold-file",
                    help="after the exchange, close only once this file exists")
     for q in (s, c):

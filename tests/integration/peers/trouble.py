@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Traffic that makes the kernel drop, reset and overflow, in known amounts.
+
+udp-send:     --count datagrams of --size bytes to ADDR:PORT, then exit
+udp-sink:     bind ADDR:PORT with a tiny receive buffer, never read; exit
+              when --hold-file exists
+listen:       listen on ADDR:PORT with --backlog, never accept; exit when
+              --hold-file exists
+connect-many: --count non-blocking connects to ADDR:PORT, kept open until
+              --hold-file exists
+
+Each names its process (--name), prints "ready PID" when set up and one JSON
+line {"pid": ...} when done, like tcp_peer.py.
+"""
+import argparse
+import json
+import os
+import socket
+import time
+
+from tcp_peer import family_of, say, set_name, wait_for_file
+
+
+def udp_send(args):
+    sock = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+    say(f"ready {os.getpid()}")
+    wait_for_file(args.start_file)
+    for _ in range(args.count):
+        sock.sendto(b"u" * args.size, (args.addr, args.port))
+        if args.pause:
+            time.sleep(args.pause)
+    sock.close()
+
+
+def udp_sink(args):
+    sock = socket.socket(family_of(args.addr), socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, args.rcvbuf)
+    sock.bind((args.addr, args.port))
+    say(f"ready {os.getpid()}")
+    wait_for_file(args.hold_file)
+    sock.close()
+
+
+def listen(args):
+    sock = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.addr, args.port))
+    sock.listen(args.backlog)
+    say(f"ready {os.getpid()}")
+    wait_for_file(args.hold_file)
+    sock.close()
+
+
+def connect_many(args):
+    say(f"ready {os.getpid()}")
+    wait_for_file(args.start_file)
+    socks = []
+    for _ in range(args.count):
+        sock = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+        sock.setblocking(False)
+        try:
+            sock.connect((args.addr, args.port))
+        except BlockingIOError:
+            pass
+        socks.append(sock)
+    wait_for_file(args.hold_file)
+    for sock in socks:
+        sock.close()
+
+
+ROLES = {"udp-send": udp_send, "udp-sink": udp_sink, "listen": listen,
+         "connect-many": connect_many}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("role", choices=ROLES)
+    p.add_argument("--addr", required=True)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--size", type=int, default=100)
+    p.add_argument("--pause", type=float, default=0)
+    p.add_argument("--rcvbuf", type=int, default=1024)
+    p.add_argument("--backlog", type=int, default=1)
+    p.add_argument("--start-file")
+    p.add_argument("--hold-file")
+    args = p.parse_args()
+    set_name(args.name)
+    ROLES[args.role](args)
+    say({"pid": os.getpid()})
+
+
+if __name__ == "__main__":
+    main()

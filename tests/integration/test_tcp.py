@@ -1,0 +1,216 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""netsight tcp against trouble the tests cause, compared exactly with the
+kernel's counters in each namespace (nstat):
+  retransmit counts (segments)         = TcpRetransSegs (no SYN-ACKs resent here)
+  reset_sent events                    = TcpOutRsts
+  SO_LINGER 0 / unread-data closes     = TcpExtTCPAbortOnData / TCPAbortOnClose
+  listen_overflow counts               = TcpExtListenOverflows = TcpExtListenDrops
+"""
+import json
+import os
+import time
+
+from netlab import TROUBLE, Netsight, Peer, counter_delta
+from test_conns import CLIENT, SERVER, settle
+
+
+def tcp(cleanup, binary, *args):
+    ns = Netsight(binary, "tcp", "-o", "json", *args)
+    cleanup(ns)
+    return ns
+
+
+def peer(cleanup, ns, role, *args, script=None):
+    p = Peer(ns, role, *args, **({"script": script} if script else {}))
+    cleanup(p)
+    return p
+
+
+def ours(events, pair, action=None):
+    """Events between the pair's addresses (other traffic shares the machine)."""
+    addrs = {pair.a4, pair.b4}
+    return [e for e in events
+            if {e.get("source.ip"), e.get("destination.ip")} & addrs
+            and (action is None or e["event.action"] == action)]
+
+
+def total(events):
+    return sum(e.get("count", 1) for e in events)
+
+
+def test_retransmissions_match_retranssegs(pair, netsight_bin, cleanup):
+    port = 6101
+    pair.b.run("nft", "-f", "-", input=f"""
+        table inet nstest {{
+            chain in {{
+                type filter hook input priority 0; policy accept;
+                ip saddr {pair.a4} tcp dport {port} ip length > 100 numgen inc mod 4 == 0 drop
+            }}
+        }}""")
+    ns = tcp(cleanup, netsight_bin)
+    a0, b0 = pair.a.counters(), pair.b.counters()
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", 8,
+               "--expect", 300, "--reply", 300, "--name", SERVER)
+    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+               "--count", 8, "--send", 300, "--expect", 300, "--name", CLIENT)
+    cli_pid, srv_pid = cli.result()["pid"], srv.result()["pid"]
+    time.sleep(1.5)  # loss-probe and RTO timers finish
+    a1, b1 = pair.a.counters(), pair.b.counters()
+    events, _ = ns.events()
+    rtx = ours(events, pair, "retransmit")
+    by_client = [e for e in rtx if e["process.pid"] == cli_pid]
+    by_server = [e for e in rtx if e["process.pid"] == srv_pid]
+    assert len(by_client) + len(by_server) == len(rtx)
+    assert total(by_client) == counter_delta(a0, a1, "TcpRetransSegs")["TcpRetransSegs"] > 0
+    assert total(by_server) == counter_delta(b0, b1, "TcpRetransSegs")["TcpRetransSegs"]
+    for e in by_client:
+        assert e["process.name"] == CLIENT and e["tcp.state"] == "ESTABLISHED"
+        assert (e["source.ip"], e["destination.ip"], e["destination.port"]) == \
+            (pair.a4, pair.b4, port)
+
+
+def test_resets_match_outrsts(pair, netsight_bin, cleanup):
+    ns = tcp(cleanup, netsight_bin)
+    a0, b0 = pair.a.counters(), pair.b.counters()
+    # 1. Connects to a closed port: the kernel answers with a RST nobody owns.
+    refused = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", 6102,
+                   "--count", 3, "--name", CLIENT)
+    refused_pid = refused.result()["pid"]
+    # 2. A server that aborts with SO_LINGER 0.
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", 6103, "--count", 2,
+               "--expect", 5, "--reply", 5, "--abort", "--name", SERVER)
+    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", 6103,
+               "--count", 2, "--send", 5, "--expect", 5, "--name", CLIENT)
+    cli.result()
+    aborter = srv.result()["pid"]
+    # 3. A client that closes with unread data.
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", 6104, "--count", 1,
+               "--expect", 5, "--reply", 50, "--name", SERVER)
+    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", 6104,
+               "--count", 1, "--send", 5, "--close-unread", "--name", CLIENT)
+    unread = cli.result()["pid"]
+    srv.result()
+    settle()
+    a1, b1 = pair.a.counters(), pair.b.counters()
+    events, _ = ns.events()
+    sent = ours(events, pair, "reset_sent")
+    sent_a = [e for e in sent if e["source.ip"] == pair.a4]
+    sent_b = [e for e in sent if e["source.ip"] == pair.b4]
+    assert len(sent_a) == counter_delta(a0, a1, "TcpOutRsts")["TcpOutRsts"]
+    assert len(sent_b) == counter_delta(b0, b1, "TcpOutRsts")["TcpOutRsts"]
+    no_socket = [e for e in sent_b if e["destination.port"] != 0 and e["source.port"] == 6102]
+    assert len(no_socket) == 3
+    assert all(e["process.pid"] == 0 and e["tcp.reset_reason"] == "NO_SOCKET"
+               for e in no_socket)
+    lingered = [e for e in sent_b if e["source.port"] == 6103 and e["process.pid"] == aborter]
+    assert len(lingered) == 2 == \
+        counter_delta(b0, b1, "TcpExtTCPAbortOnData")["TcpExtTCPAbortOnData"]
+    mine = [e for e in sent_a if e["process.pid"] == unread]
+    assert len(mine) == 1 == \
+        counter_delta(a0, a1, "TcpExtTCPAbortOnClose")["TcpExtTCPAbortOnClose"]
+    assert mine[0]["tcp.reset_reason"] == "TCP_ABORT_ON_CLOSE"
+    received = ours(events, pair, "reset_received")
+    refused_rx = [e for e in received if e["process.pid"] == refused_pid]
+    assert len(refused_rx) == 3 and {e["tcp.state"] for e in refused_rx} == {"SYN_SENT"}
+    assert all(e["source.ip"] == pair.b4 and e["source.port"] == 6102 for e in refused_rx)
+
+
+def test_synack_retransmits_count_in_retranssegs(pair, netsight_bin, cleanup):
+    """The server never sees the handshake's last ACK, so it resends its SYN-ACK
+    until the client's first data segment completes the handshake."""
+    port = 6106
+    pair.b.run("nft", "-f", "-", input=f"""
+        table inet nstest {{
+            chain in {{
+                type filter hook input priority 0; policy accept;
+                tcp dport {port} tcp flags == ack ip length 52 drop
+            }}
+        }}""")
+    ns = tcp(cleanup, netsight_bin)
+    b0 = pair.b.counters()
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", 2,
+               "--expect", 100, "--reply", 1000, "--name", SERVER)
+    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port, "--count", 2,
+               "--send", 100, "--expect", 1000, "--delay-send", 1.5, "--name", CLIENT)
+    cli.result()
+    srv_pid = srv.result()["pid"]
+    settle()
+    b1 = pair.b.counters()
+    events, _ = ns.events()
+    delta = counter_delta(b0, b1, "TcpExtTCPSynRetrans", "TcpRetransSegs")
+    synack = [e for e in ours(events, pair, "synack_retransmit")
+              if e["source.port"] == port]
+    server_rtx = [e for e in ours(events, pair, "retransmit") if e["process.pid"] == srv_pid]
+    assert len(synack) == delta["TcpExtTCPSynRetrans"] >= 2
+    assert len(synack) + total(server_rtx) == delta["TcpRetransSegs"]
+    for e in synack:
+        assert (e["process.pid"], e["process.name"]) == (srv_pid, SERVER), e
+        assert (e["source.ip"], e["destination.ip"]) == (pair.b4, pair.a4)
+
+
+def overflow(pair, cleanup, tmp_path, clients=8, backlog=1):
+    """A server that never accepts, and clients that keep trying for a while."""
+    port = 6105
+    hold = os.path.join(tmp_path, "done")
+    srv = peer(cleanup, pair.b, "listen", "--addr", pair.b4, "--port", port, "--backlog",
+               backlog, "--hold-file", hold, "--name", SERVER, script=TROUBLE)
+    cli = peer(cleanup, pair.a, "connect-many", "--addr", pair.b4, "--port", port, "--count",
+               clients, "--hold-file", hold, "--name", CLIENT, script=TROUBLE)
+    return port, srv, cli, hold
+
+
+def test_listen_overflow_names_the_server(pair, netsight_bin, cleanup, tmp_path):
+    ns = tcp(cleanup, netsight_bin)
+    b0 = pair.b.counters()
+    port, srv, cli, hold = overflow(pair, cleanup, tmp_path)
+    time.sleep(4)  # clients retransmit their SYNs into the full queue
+    b1 = pair.b.counters()
+    open(hold, "w").close()
+    srv.result()
+    cli.result()
+    events, _ = ns.events()
+    over = ours(events, pair, "listen_overflow")
+    delta = counter_delta(b0, b1, "TcpExtListenOverflows", "TcpExtListenDrops")
+    assert total(over) == delta["TcpExtListenOverflows"] == delta["TcpExtListenDrops"] > 0
+    for e in over:
+        assert (e["process.pid"], e["process.name"]) == (srv.pid, SERVER), e
+        assert e["process.pid"] != cli.pid
+        assert (e["destination.ip"], e["destination.port"]) == (pair.b4, port)
+        assert e["tcp.state"] == "LISTEN" and e["tcp.listen.backlog"] == 1
+        assert e["count"] >= 1
+
+
+def test_summary_matches_the_event_stream(pair, netsight_bin, cleanup, tmp_path):
+    stream = tcp(cleanup, netsight_bin)
+    summary = tcp(cleanup, netsight_bin, "--summary")
+    b0 = pair.b.counters()
+    port, srv, cli, hold = overflow(pair, cleanup, tmp_path)
+    time.sleep(4)
+    b1 = pair.b.counters()
+    open(hold, "w").close()
+    srv.result()
+    cli.result()
+    settle()
+    events, _ = stream.events()
+    text, err, code = summary.stop()
+    assert code == 0, err
+    rows = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    # The server's row for its listening endpoint; it also has rows for the
+    # queued connections it reset when it closed.
+    server_rows = [r for r in rows if r["process.pid"] == srv.pid
+                   and r.get("destination.port") == port]
+    client_rows = [r for r in rows if r["process.pid"] == cli.pid]
+    assert len(server_rows) == 1 and len(client_rows) == 1
+    overflows = counter_delta(b0, b1, "TcpExtListenOverflows")["TcpExtListenOverflows"]
+    assert server_rows[0]["tcp.listen_overflows"] == overflows
+    assert (server_rows[0]["destination.ip"], server_rows[0]["destination.port"]) == \
+        (pair.b4, port)
+    mine = ours(events, pair)
+    assert server_rows[0]["tcp.listen_overflows"] == total(
+        [e for e in mine if e["event.action"] == "listen_overflow"])
+    assert client_rows[0]["tcp.retransmits"] == total(
+        [e for e in mine if e["event.action"] == "retransmit" and e["process.pid"] == cli.pid])
+    assert client_rows[0]["count"] == sum(
+        client_rows[0][k] for k in ("tcp.retransmits", "tcp.synack_retransmits",
+                                    "tcp.resets_received", "tcp.resets_sent",
+                                    "tcp.connects_failed", "tcp.listen_overflows"))
