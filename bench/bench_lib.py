@@ -95,6 +95,7 @@ class BpfStats:
 
 
 def netsight_summary(stderr):
+    """(events seen, events lost) from netsight's exit summary."""
     m = re.search(r"(\d+) events seen, (\d+) events lost", stderr)
     if not m:
         raise RuntimeError(f"no summary from netsight: {stderr}")
@@ -103,3 +104,74 @@ def netsight_summary(stderr):
 
 def median(values):
     return statistics.median(values) if values else float("nan")
+
+
+class Mode:
+    """One way of running the storm: no tracer (argv None), or a tracer.
+
+    events: events the tracer reports per unit of storm work; prefixes: the
+    names of its BPF programs, for run-time statistics; ready: stderr text
+    that says it is tracing (else wait a fixed time)."""
+
+    def __init__(self, name, argv=None, events=1, prefixes=(), ready=None):
+        self.name, self.argv, self.events = name, argv, events
+        self.prefixes, self.ready = prefixes, ready
+
+    def start(self):
+        return Tracer(self.argv, ready_text=self.ready) if self.argv else None
+
+
+def run_round(mode, storm):
+    """storm() -> {"rate": units/s, "units": n}; returns the round's result."""
+    tracer = mode.start()
+    cpu0 = tracer.cpu() if tracer else 0
+    bpf0 = bpf_prog_stats(mode.prefixes) if mode.prefixes else (0, 0)
+    result = dict(storm(), mode=mode.name)
+    bpf1 = bpf_prog_stats(mode.prefixes) if mode.prefixes else (0, 0)
+    if tracer:
+        result["cpu"] = tracer.cpu() - cpu0
+        result["stderr"] = tracer.stop()
+    result["bpf_ns"] = bpf1[1] - bpf0[1]
+    return result
+
+
+def compare(modes, storm, rounds, unit, lost=None):
+    """Runs every mode once per round, rotating the order, then one round per
+    tracer with kernel.bpf_stats_enabled. Prints a table of medians and returns
+    it as a dict. lost(mode, stderr) -> events lost, or None if not reported."""
+    results, bpf = [], {}
+    for i in range(rounds):
+        for mode in modes[i % len(modes):] + modes[:i % len(modes)]:
+            r = run_round(mode, storm)
+            if lost:
+                r["lost"] = lost(mode, r.get("stderr", ""))
+            results.append(r)
+            extra = f"  lost {r['lost']}" if r.get("lost") is not None else ""
+            print(f"round {i + 1} {mode.name:<16} {r['rate']:11.0f} {unit}/s{extra}", flush=True)
+    with BpfStats():
+        for mode in modes:
+            if mode.prefixes:
+                bpf[mode.name] = run_round(mode, storm)
+    base = median([r["rate"] for r in results if r["mode"] == modes[0].name])
+    print(f"\n{'mode':<16} {unit + '/s':>11} {'ratio':>6} {'cpu/event':>10} {'lost':>9} "
+          f"{'bpf/' + unit:>10}")
+    summary = {}
+    for mode in modes:
+        mine = [r for r in results if r["mode"] == mode.name]
+        rate = median([r["rate"] for r in mine])
+        row = {"rate": rate, "ratio": rate / base}
+        cells = ["", "", ""]
+        if mode.argv:
+            events = sum(r["units"] for r in mine) * mode.events
+            row["cpu_us_per_event"] = sum(r["cpu"] for r in mine) / max(events, 1) * 1e6
+            cells[0] = f"{row['cpu_us_per_event']:.2f}us"
+        if any(r.get("lost") is not None for r in mine):
+            row["lost"] = sum(r.get("lost") or 0 for r in mine)
+            cells[1] = str(row["lost"])
+        if mode.name in bpf:
+            row["bpf_ns_per_unit"] = bpf[mode.name]["bpf_ns"] / max(bpf[mode.name]["units"], 1)
+            cells[2] = f"{row['bpf_ns_per_unit']:.0f}ns"
+        summary[mode.name] = row
+        print(f"{mode.name:<16} {rate:>11.0f} {rate / base:>6.3f} {cells[0]:>10} {cells[1]:>9} "
+              f"{cells[2]:>10}")
+    return summary

@@ -114,7 +114,11 @@ int BPF_PROG(drop_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_
 		owner = &context;
 		attribution = NS_ATTR_CONTEXT;
 	}
-	ns_skb_tuple(skb, &t);
+	/* The summary keeps no addresses: read the headers only to filter on them. */
+	if (!(ns_cfg.flags & NS_CFG_SUMMARY) || ns_cfg.port || ns_cfg.family)
+		ns_skb_tuple(skb, &t);
+	else
+		__builtin_memset(&t, 0, sizeof(t));
 	if (!ns_filter_pass(owner, &t))
 		return 0;
 	if (ns_cfg.flags & NS_CFG_SUMMARY) {
