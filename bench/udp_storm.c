@@ -61,7 +61,8 @@ int main(int argc, char **argv)
 			msg_len = strtoul(optarg, NULL, 10);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-t threads] [-d seconds] [-p port] [-b bytes]\n",
+			fprintf(stderr,
+				"usage: %s [-t threads] [-d seconds] [-p port] [-b bytes]\n",
 				argv[0]);
 			return 2;
 		}

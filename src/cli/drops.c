@@ -116,7 +116,9 @@ static int run_drops(const struct ns_cli_opts *o)
 	if (select_reasons(o))
 		return NS_EXIT_USAGE;
 	check_kallsyms();
-	return ns_run(o, "packet drops", families, 1);
+	err = ns_run(o, "packet drops", families, 1);
+	ns_ksyms_default_release();
+	return err;
 }
 
 static const struct ns_option drops_options[] = {

@@ -138,16 +138,25 @@ void ns_ksyms__format(const struct ns_ksyms *ks, __u64 addr, char *buf, size_t l
 		 (unsigned long long)(addr - ks->syms[lo - 1].addr));
 }
 
+static struct {
+	struct ns_ksyms *ks;
+	int load_errno;
+} kernel;
+
 const struct ns_ksyms *ns_ksyms_default(void)
 {
-	static struct ns_ksyms *ks;
-	static int load_errno;
-
-	if (!ks && !load_errno) {
-		ks = ns_ksyms__load("/proc/kallsyms");
-		if (!ks)
-			load_errno = errno ? errno : EIO;
+	if (!kernel.ks && !kernel.load_errno) {
+		kernel.ks = ns_ksyms__load("/proc/kallsyms");
+		if (!kernel.ks)
+			kernel.load_errno = errno ? errno : EIO;
 	}
-	errno = load_errno;
-	return ks;
+	errno = kernel.load_errno;
+	return kernel.ks;
+}
+
+void ns_ksyms_default_release(void)
+{
+	ns_ksyms__free(kernel.ks);
+	kernel.ks = NULL;
+	kernel.load_errno = 0;
 }

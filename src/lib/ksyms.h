@@ -31,5 +31,7 @@ void ns_ksyms__format(const struct ns_ksyms *ks, __u64 addr, char *buf, size_t l
  * errno) if it cannot be read.
  */
 const struct ns_ksyms *ns_ksyms_default(void);
+/* Frees the process-wide table; the next ns_ksyms_default() loads it again. */
+void ns_ksyms_default_release(void);
 
 #endif /* NETSIGHT_KSYMS_H */

@@ -107,14 +107,17 @@ def test_text_output(netns, netsight_bin, cleanup):
     assert closes[srv_pid][4] == f"127.0.0.1:{port}"
 
 
+def valgrind(netsight_bin, *args):
+    supp = os.path.join(os.path.dirname(__file__), "..", "valgrind.supp")
+    return Netsight("valgrind", "--error-exitcode=9", "--leak-check=full",
+                    "--errors-for-leak-kinds=definite,indirect,possible",
+                    f"--suppressions={supp}", netsight_bin, *args, ready_timeout=120)
+
+
 def test_valgrind_clean(netns, netsight_bin, cleanup):
     require(shutil.which("valgrind"), "valgrind is not installed")
     port = 5403
-    supp = os.path.join(os.path.dirname(__file__), "..", "valgrind.supp")
-    ns = Netsight("valgrind", "--error-exitcode=9", "--leak-check=full",
-                  "--errors-for-leak-kinds=definite,indirect,possible",
-                  f"--suppressions={supp}", netsight_bin, "conns", "-o", "json",
-                  "--port", port, ready_timeout=120)
+    ns = valgrind(netsight_bin, "conns", "-o", "json", "--port", port)
     cleanup(ns)
     srv = peer(cleanup, netns, "server", "--bind", "127.0.0.1", "--port", port,
                "--count", 3, "--expect", 10, "--reply", 10, "--name", SERVER)
@@ -127,3 +130,19 @@ def test_valgrind_clean(netns, netsight_bin, cleanup):
     assert code == 0, err
     assert len(text.splitlines()) == 12
     assert "ERROR SUMMARY: 0 errors" in err
+
+
+@pytest.mark.parametrize("command", ["drops", "tcp"])
+def test_valgrind_clean_summaries(netns, netsight_bin, cleanup, command):
+    """The summary paths (BTF names, kallsyms, map walks) under valgrind."""
+    require(shutil.which("valgrind"), "valgrind is not installed")
+    ns = valgrind(netsight_bin, command, "--summary", "--interval", "1", "-o", "json")
+    cleanup(ns)
+    cli = peer(cleanup, netns, "client", "--connect", "127.0.0.1", "--port", 5404,
+               "--count", 2, "--name", CLIENT)  # refused: resets and drops
+    cli.result()
+    time.sleep(2.5)
+    text, err, code = ns.stop(timeout=120)
+    assert code == 0, err
+    assert "ERROR SUMMARY: 0 errors" in err
+    assert any(json.loads(line)["summary.scope"] == "total" for line in text.splitlines())
