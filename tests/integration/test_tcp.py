@@ -102,7 +102,13 @@ def test_resets_match_outrsts(pair, netsight_bin, cleanup):
     assert len(no_socket) == 3
     assert all(e["process.pid"] == 0 and e["tcp.reset_reason"] == "NO_SOCKET"
                for e in no_socket)
-    lingered = [e for e in sent_b if e["source.port"] == 6103 and e["process.pid"] == aborter]
+    # The aborts themselves; a late segment from the client may also draw a RST
+    # from the listener, which the server owns too (reason TCP_FLAGS).
+    lingered = [e for e in sent_b if e["source.port"] == 6103
+                and e.get("tcp.reset_reason") == "TCP_STATE"]
+    assert {e["process.pid"] for e in lingered} == {aborter}
+    assert all(e["process.pid"] == aborter for e in sent_b if e["source.port"] == 6103
+               and e.get("tcp.state") == "LISTEN")
     assert len(lingered) == 2 == \
         counter_delta(b0, b1, "TcpExtTCPAbortOnData")["TcpExtTCPAbortOnData"]
     mine = [e for e in sent_a if e["process.pid"] == unread]
