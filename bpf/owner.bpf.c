@@ -93,11 +93,18 @@ int owner_sock_create(struct bpf_sock *ctx)
 	return 1;
 }
 
-/* Resolves a parked accept() before the socket goes, so no entry outlives it. */
+/*
+ * Folds a parked accept() in before the socket goes, and removes the entry
+ * whatever happened to it, so no entry outlives its socket and none can be
+ * taken by a later socket at the same address.
+ */
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(owner_tcp_destroy_sock, struct sock *sk)
 {
+	__u64 key = (__u64)sk;
+
 	ns_owner_get(sk);
+	bpf_map_delete_elem(&ns_accepted, &key);
 	return 0;
 }
 

@@ -17,7 +17,13 @@
 #include "common.bpf.h"
 #include "sock.bpf.h"
 
-#define NS_ACCEPTED_MAX 16384
+/*
+ * An accepted socket's entry usually lives until its next event, often its
+ * close, so it must hold every open accepted connection: a plain hash, not
+ * LRU, so that a full map is counted instead of evicting silently, allocated
+ * as entries come.
+ */
+#define NS_ACCEPTED_MAX (1 << 20)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -27,7 +33,8 @@ struct {
 } ns_owners SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NS_ACCEPTED_MAX);
 	__type(key, __u64); /* struct sock address */
 	__type(value, struct ns_owner);

@@ -41,7 +41,8 @@ enum ns_event_type {
 	X(OWNER_STORAGE, "owner_storage", 0,                                                  \
 	  "sockets whose owner could not be recorded (socket storage allocation failed)")     \
 	X(ACCEPT_MAP_FULL, "accept_map_full", 0,                                              \
-	  "accept() calls whose caller could not be recorded (map update failed)")            \
+	  "accepted connections attributed to the listener's process (accept() caller not "   \
+	  "recorded: map full)")                                                              \
 	X(CONN_STORAGE, "conn_storage", 1,                                                    \
 	  "connections not followed to their end (socket storage allocation failed)")         \
 	X(SUMMARY_FULL, "summary_full", 0,                                                    \
