@@ -9,7 +9,8 @@
  * (tcp_disconnect zeroes the addresses right after) and reported by the
  * following tcp_send_reset, or at tcp_destroy_sock at the latest. An accepted
  * socket whose accept() has not been seen yet is also held until destroy, so
- * it is reported with the process that accepted it.
+ * it is reported with the process that accepted it. Closes still held when
+ * tracing stops are reported by conn_iter_pending.
  */
 #include "lib/common.bpf.h"
 #include "lib/owner.bpf.h"
@@ -20,7 +21,9 @@
 #define NS_ECONNREFUSED 111
 #define NS_ECONNRESET 104
 #define NS_ECONNABORTED 103
+#define NS_EADDRNOTAVAIL 99
 #define NS_EPIPE 32
+#define NS_RCV_SHUTDOWN 1
 
 enum conn_state_flag {
 	CONN_RST_SENT = 1U << 0,
@@ -28,6 +31,13 @@ enum conn_state_flag {
 	CONN_CLOSED = 1U << 2, /* snapshot taken */
 	CONN_REPORTED = 1U << 3,
 	CONN_PREEXISTING = 1U << 4,
+	/*
+	 * tcp_reset() ran in FIN_WAIT after our shutdown: either the peer's RST,
+	 * or data arriving that the kernel answers with a RST of its own (and
+	 * reports through the same tracepoint). The next tcp_send_reset decides.
+	 */
+	CONN_RST_AMBIGUOUS = 1U << 5,
+	CONN_RST_FLAGS = CONN_RST_SENT | CONN_RST_RECEIVED | CONN_RST_AMBIGUOUS,
 };
 
 struct conn_state {
@@ -114,13 +124,18 @@ static __always_inline bool conn_state_is_fin(__u8 state)
 	       state == TCP_LAST_ACK || state == TCP_TIME_WAIT;
 }
 
-/* NS_CLOSE_UNKNOWN: an RST is probably on its way; wait for it. */
-static __always_inline enum ns_close_reason conn_close_reason(const struct conn_state *st)
+/* NS_CLOSE_UNKNOWN: an RST is probably on its way; wait for it (until @final). */
+static __always_inline enum ns_close_reason conn_close_reason(const struct conn_state *st,
+							      bool final)
 {
-	if ((st->flags & CONN_RST_RECEIVED) || st->error == NS_ECONNRESET || st->error == NS_EPIPE)
+	if (st->flags & CONN_RST_RECEIVED)
 		return NS_CLOSE_RST_RECEIVED;
 	if (st->flags & CONN_RST_SENT)
 		return NS_CLOSE_RST_SENT;
+	if (st->flags & CONN_RST_AMBIGUOUS)
+		return final ? NS_CLOSE_RST_RECEIVED : NS_CLOSE_UNKNOWN;
+	if (st->error == NS_ECONNRESET || st->error == NS_EPIPE)
+		return NS_CLOSE_RST_RECEIVED;
 	if (conn_state_is_fin(st->oldstate))
 		return NS_CLOSE_FIN;
 	if (st->error)
@@ -141,7 +156,7 @@ static __always_inline void conn_report_close(const struct sock *sk, struct conn
 
 	if (!(st->flags & CONN_CLOSED) || (st->flags & CONN_REPORTED))
 		return;
-	reason = conn_close_reason(st);
+	reason = conn_close_reason(st, final);
 	owner = ns_owner_get(sk);
 	if (!final &&
 	    (reason == NS_CLOSE_UNKNOWN || !owner || (owner->flags & NS_OWNER_PROVISIONAL)))
@@ -168,9 +183,17 @@ static __always_inline void conn_on_connect_failed(const struct sock *sk, struct
 	struct ns_tuple t;
 
 	st->flags |= CONN_CLOSED | CONN_REPORTED;
-	if (!error)
-		error = (st->flags & CONN_RST_RECEIVED) ? NS_ECONNREFUSED : NS_ECONNABORTED;
 	ns_sock_tuple(sk, &t);
+	/*
+	 * No error on the socket: a RST, no local port to be had (connect()
+	 * returns EADDRNOTAVAIL), or closed by its process while connecting.
+	 */
+	if (!error && (st->flags & CONN_RST_RECEIVED))
+		error = NS_ECONNREFUSED;
+	else if (!error && !t.lport)
+		error = NS_EADDRNOTAVAIL;
+	else if (!error)
+		error = NS_ECONNABORTED;
 	e = conn_event_new(ns_owner_get(sk), &t, bpf_get_socket_cookie((struct sock *)sk),
 			   NS_CONN_CONNECT_FAILED);
 	if (!e)
@@ -247,6 +270,10 @@ int BPF_PROG(conn_inet_sock_set_state, const struct sock *sk, int oldstate, int 
 		bpf_get_socket_cookie((struct sock *)sk);
 		break;
 	case TCP_ESTABLISHED:
+		/* Resets during the handshake (a bad SYN-ACK) do not end the connection. */
+		st = conn_state_get(sk);
+		if (st)
+			st->flags &= ~CONN_RST_FLAGS;
 		if (oldstate == TCP_SYN_SENT)
 			conn_on_connected(sk);
 		break;
@@ -262,8 +289,14 @@ SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(conn_tcp_receive_reset, struct sock *sk)
 {
 	struct conn_state *st = conn_state_get(sk);
+	__u8 state = sk->__sk_common.skc_state;
 
-	if (st)
+	if (!st)
+		return 0;
+	if ((state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2) &&
+	    (sk->sk_shutdown & NS_RCV_SHUTDOWN))
+		st->flags |= CONN_RST_AMBIGUOUS;
+	else
 		st->flags |= CONN_RST_RECEIVED;
 	return 0;
 }
@@ -288,6 +321,21 @@ int BPF_PROG(conn_tcp_destroy_sock, struct sock *sk)
 {
 	struct conn_state *st = conn_state_get(sk);
 
+	if (st)
+		conn_report_close(sk, st, true);
+	return 0;
+}
+
+/* Run when tracing stops: reports the closes still waiting for a reason or an owner. */
+SEC("iter/bpf_sk_storage_map")
+int conn_iter_pending(struct bpf_iter__bpf_sk_storage_map *ctx)
+{
+	struct sock *sk = ctx->sk;
+	struct conn_state *st;
+
+	if (!sk)
+		return 0;
+	st = conn_state_get(sk);
 	if (st)
 		conn_report_close(sk, st, true);
 	return 0;

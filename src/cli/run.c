@@ -254,9 +254,11 @@ static int loop(struct ns_session *s, struct ns_output *out, const struct ns_cli
 			break;
 	}
 	if (!err)
-		err = ns_session__drain(s);
-	if (!err)
 		err = ns_session__tick(s);
+	if (!err)
+		err = ns_session__finish(s);
+	if (!err)
+		err = ns_session__drain(s);
 	if (!err && o->summary)
 		err = print_summary_table(s, out, what,
 					  (ns_boot_now() - started + NS_NSEC_PER_SEC / 2) /

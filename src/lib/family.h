@@ -55,6 +55,8 @@ struct ns_family {
 	int (*started)(struct ns_session *s, void *skel);
 	/* Called about every 100 ms while tracing (may be NULL). */
 	int (*tick)(struct ns_session *s, void *skel);
+	/* When tracing stops, before the last events are read (may be NULL). */
+	int (*finish)(struct ns_session *s, void *skel);
 	/*
 	 * With NS_CFG_SUMMARY: one record per row of the family's in-kernel
 	 * aggregate, counted since the previous call, or since the start when

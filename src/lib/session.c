@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "lib/iter.h"
 #include "lib/log.h"
 #include "lib/netns.h"
 #include "lib/session.h"
@@ -278,23 +279,13 @@ struct walk {
 static int walk_netns(__u64 netns_ino, void *ctx)
 {
 	struct walk *w = ctx;
-	char buf[64];
 	int err = 0;
 
 	for (size_t i = 0; !err && i < w->nlinks; i++) {
-		int fd = bpf_iter_create(bpf_link__fd(w->links[i]));
-		ssize_t n;
-
-		if (fd < 0)
-			return -errno;
-		while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-			;
-		if (n < 0) {
-			err = -errno;
+		err = ns_iter_run(w->links[i]);
+		if (err)
 			ns_log(NS_LOG_WARN, "reading sockets of network namespace %llu: %s",
-			       (unsigned long long)netns_ino, strerror(errno));
-		}
-		close(fd);
+			       (unsigned long long)netns_ino, strerror(-err));
 	}
 	return err;
 }
@@ -355,6 +346,25 @@ int ns_session__start(struct ns_session *s)
 		}
 	}
 	return startup_walk(s);
+}
+
+int ns_session__finish(struct ns_session *s)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < s->nfams; i++) {
+		const struct ns_family *fam = s->fams[i].fam;
+		int ret;
+
+		if (!fam->finish)
+			continue;
+		ret = fam->finish(s, s->fams[i].skel);
+		if (ret && !err) {
+			set_subject(s, fam->name);
+			err = ret;
+		}
+	}
+	return err;
 }
 
 int ns_session__tick(struct ns_session *s)

@@ -46,6 +46,8 @@ int ns_session__attach(struct ns_session *s);
  * iter/udp programs in every network namespace.
  */
 int ns_session__start(struct ns_session *s);
+/* Runs each family's finish() hook, when tracing stops. */
+int ns_session__finish(struct ns_session *s);
 /* Runs each family's tick() hook. */
 int ns_session__tick(struct ns_session *s);
 /* Each family's summary rows through @emit (see struct ns_family.summarize). */

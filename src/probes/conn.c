@@ -11,6 +11,7 @@
 
 #include "conn.skel.h"
 #include "lib/errnames.h"
+#include "lib/iter.h"
 #include "probes/conn.h"
 #include "probes/registry.h"
 
@@ -100,6 +101,22 @@ static const struct ns_column conn_columns[] = {
 	{ .header = NULL },
 };
 
+/* Closes still waiting for their reason or owner are reported now, not lost. */
+static int conn_finish(struct ns_session *s, void *skel_ptr)
+{
+	struct conn_bpf *skel = skel_ptr;
+	struct bpf_link *link;
+	int err;
+
+	(void)s;
+	link = ns_iter_attach_map(skel->progs.conn_iter_pending, skel->maps.conn_states);
+	if (!link)
+		return -errno;
+	err = ns_iter_run(link);
+	bpf_link__destroy(link);
+	return err;
+}
+
 #define ACCEPT_IMPACT "accept events are not reported"
 
 static const struct ns_optional_prog conn_optional[] = {
@@ -112,6 +129,7 @@ const struct ns_family ns_conn_family = {
 	.name = "conn",
 	NS_FAMILY_SKELETON_OPS(conn),
 	.optional = conn_optional,
+	.finish = conn_finish,
 	.event_type = NS_EVENT_CONN,
 	.event_size = sizeof(struct ns_conn_event),
 	.decode = ns_conn_decode,

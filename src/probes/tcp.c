@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -16,6 +15,7 @@
 
 #include "lib/btf_enum.h"
 #include "lib/errnames.h"
+#include "lib/iter.h"
 #include "lib/session.h"
 #include "lib/snapshot.h"
 #include "lib/units.h"
@@ -76,33 +76,19 @@ static int tcp_prepare(struct ns_session *s, void *skel)
 static int tcp_started(struct ns_session *s, void *skel_ptr)
 {
 	struct tcp_bpf *skel = skel_ptr;
-	union bpf_iter_link_info info = { .map.map_fd = bpf_map__fd(skel->maps.tcp_listeners) };
-	DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info,
-			    .link_info_len = sizeof(info));
 
 	(void)s;
-	tcp.listeners = bpf_program__attach_iter(skel->progs.tcp_iter_listeners, &opts);
+	tcp.listeners = ns_iter_attach_map(skel->progs.tcp_iter_listeners,
+					   skel->maps.tcp_listeners);
 	return tcp.listeners ? 0 : -errno;
 }
 
 /* Runs the listener iterator: overflows since the last tick become events or counts. */
 static int tcp_tick(struct ns_session *s, void *skel)
 {
-	char buf[64];
-	ssize_t n;
-	int fd;
-
 	(void)s;
 	(void)skel;
-	if (!tcp.listeners)
-		return 0;
-	fd = bpf_iter_create(bpf_link__fd(tcp.listeners));
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-		;
-	close(fd);
-	return n < 0 ? -errno : 0;
+	return tcp.listeners ? ns_iter_run(tcp.listeners) : 0;
 }
 
 int ns_tcp_decode(const void *data, size_t size, const struct ns_decode_ctx *ctx,
