@@ -257,6 +257,47 @@ static int build_getopt(const struct ns_command *cmd, struct option *longopts, c
 	return 0;
 }
 
+/*
+ * What getopt_long refused: an unknown option, a long option given "=value"
+ * that takes none, or an abbreviation that fits several options.
+ */
+static int bad_option(const struct ns_command *cmd, const char *arg, int opt, char *err,
+		      size_t errlen)
+{
+	char candidates[160] = "";
+	size_t len, used = 0;
+	bool exact = false;
+	int matches = 0;
+
+	if (strncmp(arg, "--", 2)) {
+		if (opt > 0 && opt < NS_LONG_ONLY_BASE)
+			return fail(err, errlen, -EINVAL, "unknown option '-%c'", opt);
+		return fail(err, errlen, -EINVAL, "unknown option '%s'", arg);
+	}
+	len = strcspn(arg + 2, "=");
+	for (int i = 0;; i++) {
+		const struct ns_option *o = option_at(cmd, i);
+		const char *name = o ? o->name : "help"; /* --help is every command's */
+
+		if (!strncmp(name, arg + 2, len)) {
+			matches++;
+			exact |= strlen(name) == len;
+			if (used < sizeof(candidates))
+				used += snprintf(candidates + used, sizeof(candidates) - used,
+						 "%s--%s", matches > 1 ? ", " : "", name);
+		}
+		if (!o)
+			break;
+	}
+	if (exact || (matches == 1 && arg[2 + len] == '='))
+		return fail(err, errlen, -EINVAL, "option '%.*s' takes no argument", (int)len + 2,
+			    arg);
+	if (matches > 1)
+		return fail(err, errlen, -EINVAL, "option '%.*s' is ambiguous: %s", (int)len + 2,
+			    arg, candidates);
+	return fail(err, errlen, -EINVAL, "unknown option '%.*s'", (int)len + 2, arg);
+}
+
 static const struct ns_option *find_short(const struct ns_command *cmd, int c)
 {
 	const struct ns_option *opt;
@@ -286,11 +327,8 @@ int ns_cli_parse(const struct ns_command *cmd, int argc, char **argv, struct ns_
 			ns_cli_help(cmd, stdout);
 			return 1;
 		}
-		if (c == '?') {
-			if (optopt)
-				return fail(err, errlen, -EINVAL, "unknown option '-%c'", optopt);
-			return fail(err, errlen, -EINVAL, "unknown option '%s'", argv[optind - 1]);
-		}
+		if (c == '?')
+			return bad_option(cmd, argv[optind - 1], optopt, err, errlen);
 		if (c == ':') {
 			opt = optopt >= NS_LONG_ONLY_BASE ?
 				      option_at(cmd, optopt - NS_LONG_ONLY_BASE) :

@@ -10,6 +10,7 @@ static void write_line(struct ns_output *out)
 	if (out->err)
 		return;
 	out->err = ns_strbuf_error(&out->line);
+	errno = 0;
 	if (!out->err && fwrite(out->line.buf, 1, out->line.len, out->fp) != out->line.len)
 		out->err = errno ? -errno : -EIO;
 }

@@ -106,6 +106,16 @@ int ns_cgroup_resolve(const char *path, __u64 *id, __u32 *level)
 	rootlen = strlen(root);
 	if (strncmp(real, root, rootlen) || (real[rootlen] && real[rootlen] != '/'))
 		return -EXDEV;
+	/*
+	 * Depths are counted from the hierarchy's root (cgroup id 1). A mount of
+	 * a subtree, or one seen from inside a cgroup namespace, starts deeper.
+	 */
+	if (stat(root, &st))
+		return -errno;
+	if (st.st_ino != 1)
+		return -ENOTSUP;
+	if (stat(real, &st))
+		return -errno;
 	for (const char *p = real + rootlen; *p; p++)
 		if (*p == '/' && p[1])
 			depth++;

@@ -23,7 +23,9 @@ int ns_tracefs_ensure(bool *mounted);
 int ns_cgroup2_root(char *buf, size_t len);
 /*
  * The id and depth (0 = root) of the cgroup v2 directory @path.
- * -ENOENT: no such path; -ENOTDIR: not a directory; -EXDEV: not on cgroup v2.
+ * -ENOENT: no such path; -ENOTDIR: not a directory; -EXDEV: not on cgroup v2;
+ * -ENOTSUP: cgroup v2 is mounted from below its root (a subtree, or inside a
+ * cgroup namespace), so depths cannot be known.
  */
 int ns_cgroup_resolve(const char *path, __u64 *id, __u32 *level);
 

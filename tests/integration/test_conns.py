@@ -4,7 +4,7 @@ process on both ends, exact payload bytes, and agreement with the kernel's
 own counters (nstat) in each namespace."""
 import time
 
-from netlab import Netsight, Peer, counter_delta
+from netlab import PEER, Netsight, Peer, counter_delta
 
 CLIENT, SERVER = "nsx-client", "nsx-server"
 COMMON_KEYS = {"@timestamp", "event.action", "host.name", "process.pid", "process.name",
@@ -20,8 +20,9 @@ def start(cleanup, binary, *args):
     return ns
 
 
-def peer(cleanup, ns, role, *args):
-    p = Peer(ns, role, *args)
+def peer(cleanup, ns, role, *args, script=PEER):
+    """A peer process (tcp_peer.py, or script=TROUBLE), killed when the test ends."""
+    p = Peer(ns, role, *args, script=script)
     cleanup(p)
     return p
 

@@ -10,20 +10,14 @@ import json
 import os
 import time
 
-from netlab import TROUBLE, Netsight, Peer, counter_delta
-from test_conns import CLIENT, SERVER, settle
+from netlab import TROUBLE, Netsight, counter_delta
+from test_conns import CLIENT, SERVER, peer, settle
 
 
 def tcp(cleanup, binary, *args):
     ns = Netsight(binary, "tcp", "-o", "json", *args)
     cleanup(ns)
     return ns
-
-
-def peer(cleanup, ns, role, *args, script=None):
-    p = Peer(ns, role, *args, **({"script": script} if script else {}))
-    cleanup(p)
-    return p
 
 
 def ours(events, pair, action=None):

@@ -65,6 +65,12 @@ def abort(sock):
 
 
 def serve_one(conn, args):
+    if args.shutdown_first:
+        # Closed both ways before the client speaks: its data draws our RST.
+        conn.shutdown(socket.SHUT_RDWR)
+        time.sleep(0.5)
+        conn.close()
+        return
     recv_exactly(conn, args.expect)
     if args.reply:
         conn.sendall(b"s" * args.reply)
@@ -130,6 +136,16 @@ def client(args):
             sock.close()
             continue
         sock.settimeout(None)
+        if args.send_after_eof:
+            wait_eof(sock)  # the server's FIN
+            try:
+                sock.sendall(b"c" * args.send_after_eof)
+                time.sleep(0.2)
+                sock.recv(1)
+            except OSError as e:
+                errors.append(e.errno)
+            sock.close()
+            continue
         time.sleep(args.delay_send)
         if args.send:
             sock.sendall(b"c" * args.send)
@@ -163,12 +179,16 @@ def main():
                    default="serial")
     s.add_argument("--workers", type=int, default=2)
     s.add_argument("--backlog", type=int, default=128)
+    s.add_argument("--shutdown-first", action="store_true",
+                   help="shut the connection down both ways before reading")
     c = sub.add_parser("client")
     c.add_argument("--connect", required=True)
     c.add_argument("--send", type=int, default=0)
     c.add_argument("--timeout", type=float, default=10)
     c.add_argument("--pause", type=float, default=0)
     c.add_argument("--start-file", help="connect only once this file exists")
+    c.add_argument("--send-after-eof", type=int, default=0,
+                   help="wait for the server's FIN, then send this many bytes")
     c.add_argument("--delay-send", type=float, default=0,
                    help="wait this long after connecting before sending")
     c.add_argument("--close-unread", action="store_true",

@@ -55,7 +55,7 @@ def listen(args):
 def connect_many(args):
     say(f"ready {os.getpid()}")
     wait_for_file(args.start_file)
-    socks = []
+    socks, errors = [], []
     for _ in range(args.count):
         sock = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
         sock.setblocking(False)
@@ -63,10 +63,13 @@ def connect_many(args):
             sock.connect((args.addr, args.port))
         except BlockingIOError:
             pass
+        except OSError as e:  # no local port left, for one
+            errors.append(e.errno)
         socks.append(sock)
     wait_for_file(args.hold_file)
     for sock in socks:
         sock.close()
+    return {"errors": errors}
 
 
 ROLES = {"udp-send": udp_send, "udp-sink": udp_sink, "listen": listen,
@@ -89,8 +92,8 @@ def main():
     p.add_argument("--hold-file")
     args = p.parse_args()
     set_name(args.name)
-    ROLES[args.role](args)
-    say({"pid": os.getpid()})
+    result = ROLES[args.role](args) or {}
+    say({"pid": os.getpid(), **result})
 
 
 if __name__ == "__main__":
