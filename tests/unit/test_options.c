@@ -101,6 +101,10 @@ static void rejects(void **state)
 		{ { "extra" }, "unexpected argument 'extra'" },
 		{ { "--cgroup", "/nonexistent/cg" },
 		  "invalid --cgroup '/nonexistent/cg': no such" },
+		{ { "--ipv4=1" }, "option '--ipv4' takes no argument" },
+		{ { "--help=x" }, "option '--help' takes no argument" },
+		{ { "--p", "5" }, "option '--p' is ambiguous: --pid, --port" },
+		{ { "--bogus=3" }, "unknown option '--bogus'" },
 	};
 	struct ns_cli_opts o;
 
