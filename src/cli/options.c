@@ -91,6 +91,12 @@ static int parse_cgroup(struct ns_cli_opts *o, const char *arg, char *err, size_
 			err, errlen, ret,
 			"invalid --cgroup '%s': not a cgroup v2 directory (cgroup v2 is mounted at %s)",
 			arg, root);
+	if (ret == -ENOTSUP)
+		return fail(
+			err, errlen, ret,
+			"--cgroup needs the whole cgroup v2 hierarchy, but %s shows only part of "
+			"it (a subtree mount or a cgroup namespace)",
+			root);
 	return fail(err, errlen, ret, "invalid --cgroup '%s': %s", arg, strerror(-ret));
 }
 
