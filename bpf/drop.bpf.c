@@ -50,27 +50,16 @@ static __always_inline void drop_count(__u32 slot, __u64 location, __u32 reason,
 				       const struct ns_owner *owner, __u8 attribution)
 {
 	struct ns_drop_key key = { .location = location, .reason = reason, .pid = owner->pid };
+	struct ns_drop_count first = { .owner = *owner, .attribution = attribution };
 	struct ns_drop_count *c;
 	__u64 *total;
 
 	total = bpf_map_lookup_elem(&drop_totals, &slot);
 	if (total)
 		*total += 1;
-	c = bpf_map_lookup_elem(&drop_summary, &key);
-	if (c) {
-		c->count++;
-		return;
-	}
-	struct ns_drop_count first = { .count = 1, .owner = *owner, .attribution = attribution };
-
-	/* EEXIST: another CPU added it meanwhile; its slot for this CPU starts at 0. */
-	if (!bpf_map_update_elem(&drop_summary, &key, &first, BPF_NOEXIST))
-		return;
-	c = bpf_map_lookup_elem(&drop_summary, &key);
+	c = ns_map_lookup_or_init(&drop_summary, &key, &first);
 	if (c)
 		c->count++;
-	else
-		ns_count_error(NS_ERR_SUMMARY_FULL);
 }
 
 /* Interface and namespace: from the device, else from the socket. */

@@ -46,24 +46,15 @@ static __always_inline void tcp_count(const __u8 *addr, __u16 port, __u16 family
 				      __u64 n)
 {
 	struct ns_tcp_key key = { .rport = port, .family = family, .pid = owner->pid };
+	struct ns_tcp_counts first = { .owner = *owner };
 	struct ns_tcp_counts *c;
 
 	if (counter >= NS_TCPC_MAX)
 		return;
 	__builtin_memcpy(key.raddr, addr, NS_ADDR_LEN);
-	c = bpf_map_lookup_elem(&tcp_summary, &key);
-	if (!c) {
-		struct ns_tcp_counts first = { .owner = *owner };
-
-		/* EEXIST: another CPU added it meanwhile; this CPU's slot starts at 0. */
-		bpf_map_update_elem(&tcp_summary, &key, &first, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(&tcp_summary, &key);
-		if (!c) {
-			ns_count_error(NS_ERR_SUMMARY_FULL);
-			return;
-		}
-	}
-	c->counters[counter] += n;
+	c = ns_map_lookup_or_init(&tcp_summary, &key, &first);
+	if (c)
+		c->counters[counter] += n;
 }
 
 /*

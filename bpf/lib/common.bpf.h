@@ -70,6 +70,24 @@ static __always_inline void *ns_event_reserve(__u32 size, enum ns_event_type typ
 }
 
 /*
+ * The value of @key in the per-CPU (or plain) hash @map, inserted from @init
+ * if missing. NULL when the map is full, which is counted.
+ */
+static __always_inline void *ns_map_lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *value = bpf_map_lookup_elem(map, key);
+
+	if (value)
+		return value;
+	/* EEXIST: another CPU added it meanwhile; in a per-CPU map this CPU's copy is 0. */
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	value = bpf_map_lookup_elem(map, key);
+	if (!value)
+		ns_count_error(NS_ERR_SUMMARY_FULL);
+	return value;
+}
+
+/*
  * Submits a reserved event. The reader is woken only when pending data
  * crosses ns_cfg.wakeup_bytes, not for every event: a wakeup is an irq_work
  * (a self-IPI, a VM exit under virtualisation) that costs more than the rest
