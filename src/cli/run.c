@@ -149,8 +149,7 @@ static int print_summary_table(struct ns_session *s, struct ns_output *out, cons
 	for (size_t i = 0; i < rows.n; i++)
 		total += row_count(&rows.v[i]);
 	if (out->format == NS_FORMAT_TEXT) {
-		ns_format_clock(ns_boot_now() + ns_session__decode_ctx(s)->boot_to_epoch_ns, clock,
-				sizeof(clock));
+		ns_format_clock(ns_session__now_epoch(s), clock, sizeof(clock));
 		fprintf(out->fp, "%s%s %s %s %llus: %llu in total\n", out->records ? "\n" : "",
 			clock, what, since_start ? "since start," : "in the last",
 			(unsigned long long)seconds, (unsigned long long)total);

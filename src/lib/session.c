@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "lib/log.h"
 #include "lib/netns.h"
 #include "lib/session.h"
+#include "lib/snapshot.h"
 #include "lib/system.h"
 #include "lib/units.h"
 
@@ -331,57 +333,49 @@ static int startup_walk(struct ns_session *s)
 	return err;
 }
 
-int ns_session__start(struct ns_session *s)
-{
-	for (size_t i = 0; i < s->nfams; i++) {
-		const struct ns_family *fam = s->fams[i].fam;
-		int err;
+typedef int (*hook_fn)(struct ns_session *s, void *skel);
 
-		if (!fam->started)
-			continue;
-		err = fam->started(s, s->fams[i].skel);
-		if (err) {
-			set_subject(s, fam->name);
-			return err;
-		}
-	}
-	return startup_walk(s);
-}
-
-int ns_session__finish(struct ns_session *s)
+/*
+ * Calls the hook at @offset in each family that has one. Stops at the first
+ * error, or with @all calls every hook and returns the first error.
+ */
+static int run_hooks(struct ns_session *s, size_t offset, bool all)
 {
 	int err = 0;
 
 	for (size_t i = 0; i < s->nfams; i++) {
 		const struct ns_family *fam = s->fams[i].fam;
+		hook_fn fn = *(const hook_fn *)((const char *)fam + offset);
 		int ret;
 
-		if (!fam->finish)
+		if (!fn)
 			continue;
-		ret = fam->finish(s, s->fams[i].skel);
+		ret = fn(s, s->fams[i].skel);
 		if (ret && !err) {
 			set_subject(s, fam->name);
 			err = ret;
 		}
+		if (err && !all)
+			break;
 	}
 	return err;
 }
 
+int ns_session__start(struct ns_session *s)
+{
+	int err = run_hooks(s, offsetof(struct ns_family, started), false);
+
+	return err ? err : startup_walk(s);
+}
+
+int ns_session__finish(struct ns_session *s)
+{
+	return run_hooks(s, offsetof(struct ns_family, finish), true);
+}
+
 int ns_session__tick(struct ns_session *s)
 {
-	for (size_t i = 0; i < s->nfams; i++) {
-		const struct ns_family *fam = s->fams[i].fam;
-		int err;
-
-		if (!fam->tick)
-			continue;
-		err = fam->tick(s, s->fams[i].skel);
-		if (err) {
-			set_subject(s, fam->name);
-			return err;
-		}
-	}
-	return 0;
+	return run_hooks(s, offsetof(struct ns_family, tick), false);
 }
 
 int ns_session__summarize(struct ns_session *s, bool since_start, ns_record_fn emit, void *ctx)
@@ -427,27 +421,19 @@ int ns_session__drain(struct ns_session *s)
 int ns_session__stats(struct ns_session *s, struct ns_session_stats *out)
 {
 	struct bpf_map *errors = ns_session__map(s, "ns_errors");
-	int ncpus = libbpf_num_possible_cpus();
-	__u64 *percpu;
+	int err = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->records = s->records;
 	out->malformed = s->malformed;
-	if (!errors)
-		return 0;
-	if (ncpus < 0)
-		return ncpus;
-	percpu = calloc(ncpus, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	for (__u32 key = 0; key < NS_ERR_MAX; key++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(errors), &key, percpu))
-			continue;
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			out->kernel[key] += percpu[cpu];
-	}
-	free(percpu);
-	return 0;
+	for (__u32 key = 0; errors && !err && key < NS_ERR_MAX; key++)
+		err = ns_map_percpu_sum(bpf_map__fd(errors), &key, &out->kernel[key]);
+	return err;
+}
+
+__u64 ns_session__now_epoch(const struct ns_session *s)
+{
+	return ns_boot_now() + s->dctx.boot_to_epoch_ns;
 }
 
 const struct ns_config *ns_session__config(const struct ns_session *s)

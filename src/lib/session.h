@@ -28,7 +28,7 @@ struct ns_session_opts {
 struct ns_session_stats {
 	uint64_t records; /* events decoded and handed on */
 	uint64_t malformed; /* events too short or of no known family */
-	uint64_t kernel[NS_ERR_MAX]; /* summed per-CPU error counters */
+	__u64 kernel[NS_ERR_MAX]; /* summed per-CPU error counters */
 };
 
 struct ns_session *ns_session__new(const struct ns_session_opts *opts);
@@ -52,6 +52,8 @@ int ns_session__finish(struct ns_session *s);
 int ns_session__tick(struct ns_session *s);
 /* Each family's summary rows through @emit (see struct ns_family.summarize). */
 int ns_session__summarize(struct ns_session *s, bool since_start, ns_record_fn emit, void *ctx);
+/* The current time in nanoseconds since the epoch, on the events' clock. */
+__u64 ns_session__now_epoch(const struct ns_session *s);
 /* The decoding context: clock offset and start time. */
 const struct ns_decode_ctx *ns_session__decode_ctx(const struct ns_session *s);
 

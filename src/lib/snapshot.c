@@ -130,3 +130,45 @@ out:
 	free(values);
 	return err;
 }
+
+void ns_counts_begin(struct ns_counts *c, size_t key_size, size_t nvalues)
+{
+	if (!c->previous.key_size) {
+		ns_snapshot_init(&c->previous, key_size, nvalues);
+		ns_snapshot_init(&c->current, key_size, nvalues);
+	}
+	ns_snapshot_reset(&c->current);
+}
+
+void ns_counts_end(struct ns_counts *c, bool since_start)
+{
+	ns_snapshot_finish(&c->current);
+	if (!since_start)
+		ns_snapshot_swap(&c->previous, &c->current);
+}
+
+void ns_counts_release(struct ns_counts *c)
+{
+	ns_snapshot_release(&c->previous);
+	ns_snapshot_release(&c->current);
+}
+
+int ns_map_percpu_sum(int fd, const void *key, __u64 *sum)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *values;
+	int err = 0;
+
+	*sum = 0;
+	if (ncpus < 0)
+		return ncpus;
+	values = calloc(ncpus, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, key, values))
+		err = -errno;
+	for (int cpu = 0; !err && cpu < ncpus; cpu++)
+		*sum += values[cpu];
+	free(values);
+	return err;
+}

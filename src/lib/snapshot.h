@@ -7,6 +7,7 @@
 #ifndef NETSIGHT_SNAPSHOT_H
 #define NETSIGHT_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -30,6 +31,24 @@ void ns_snapshot_finish(struct ns_snapshot *s);
 __u64 ns_snapshot_get(const struct ns_snapshot *s, const void *key, size_t i);
 /* Exchanges the contents of two snapshots with the same key size. */
 void ns_snapshot_swap(struct ns_snapshot *a, struct ns_snapshot *b);
+
+/*
+ * Two readings of one in-kernel aggregate, for counts since the previous
+ * reading or since the start. Between ns_counts_begin() and ns_counts_end(),
+ * add the new reading to @current and compare with @previous.
+ */
+struct ns_counts {
+	struct ns_snapshot previous;
+	struct ns_snapshot current;
+};
+
+void ns_counts_begin(struct ns_counts *c, size_t key_size, size_t nvalues);
+/* Finishes the reading; it becomes @previous unless @since_start. */
+void ns_counts_end(struct ns_counts *c, bool since_start);
+void ns_counts_release(struct ns_counts *c);
+
+/* The sum over CPUs of the __u64 at @key in the per-CPU map @fd. */
+int ns_map_percpu_sum(int fd, const void *key, __u64 *sum);
 
 typedef int (*ns_percpu_fn)(const void *key, const void *values, int ncpus, void *ctx);
 

@@ -17,7 +17,6 @@
 #include "lib/btf_enum.h"
 #include "lib/session.h"
 #include "lib/snapshot.h"
-#include "lib/units.h"
 #include "probes/drop.h"
 #include "probes/registry.h"
 
@@ -34,8 +33,7 @@ static struct {
 	struct ns_enum_names subsystems;
 	bool loaded;
 	__u8 wanted[NS_DROP_REASON_SLOTS];
-	struct ns_snapshot previous; /* last summary reading */
-	struct ns_snapshot current;
+	struct ns_counts counts; /* summary readings */
 	__u64 previous_totals[NS_DROP_REASON_SLOTS];
 } drop;
 
@@ -177,10 +175,10 @@ static int summary_key(const void *key_ptr, const void *values, int ncpus, void 
 		if (!first && v[cpu].attribution)
 			first = &v[cpu];
 	}
-	if (ns_snapshot_add(&drop.current, key, &total))
+	if (ns_snapshot_add(&drop.counts.current, key, &total))
 		return -ENOMEM;
 	w->rows[ns_drop_reason_slot(key->reason)] += total;
-	before = w->since_start ? 0 : ns_snapshot_get(&drop.previous, key, 0);
+	before = w->since_start ? 0 : ns_snapshot_get(&drop.counts.previous, key, 0);
 	if (total > before)
 		emit_row(w, total - before, key->reason, key->location,
 			 first ? &first->owner : NULL, first ? first->attribution : NS_ATTR_NONE);
@@ -193,21 +191,11 @@ static int summary_key(const void *key_ptr, const void *values, int ncpus, void 
  */
 static int summary_overflow(struct summary_walk *w, int totals_fd)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	__u64 *percpu;
-
-	if (ncpus < 0)
-		return ncpus;
-	percpu = calloc(ncpus, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
 	for (__u32 slot = 0; slot < NS_DROP_REASON_SLOTS; slot++) {
-		__u64 total = 0, hidden, before;
+		__u64 total, hidden, before;
 
-		if (!drop.wanted[slot] || bpf_map_lookup_elem(totals_fd, &slot, percpu))
+		if (!drop.wanted[slot] || ns_map_percpu_sum(totals_fd, &slot, &total))
 			continue;
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			total += percpu[cpu];
 		hidden = total > w->rows[slot] ? total - w->rows[slot] : 0;
 		before = w->since_start ? 0 : drop.previous_totals[slot];
 		if (hidden > before)
@@ -215,7 +203,6 @@ static int summary_overflow(struct summary_walk *w, int totals_fd)
 		if (!w->since_start)
 			drop.previous_totals[slot] = hidden;
 	}
-	free(percpu);
 	return 0;
 }
 
@@ -226,30 +213,22 @@ static int drop_summarize(struct ns_session *s, void *skel_ptr, bool since_start
 	struct summary_walk w = { .since_start = since_start, .emit = emit, .ctx = ctx };
 	int err;
 
-	w.epoch_ns = ns_boot_now() + ns_session__decode_ctx(s)->boot_to_epoch_ns;
-	if (!drop.previous.key_size) {
-		ns_snapshot_init(&drop.previous, sizeof(struct ns_drop_key), 1);
-		ns_snapshot_init(&drop.current, sizeof(struct ns_drop_key), 1);
-	}
-	ns_snapshot_reset(&drop.current);
+	w.epoch_ns = ns_session__now_epoch(s);
+	ns_counts_begin(&drop.counts, sizeof(struct ns_drop_key), 1);
 	err = ns_map_for_each_percpu(bpf_map__fd(skel->maps.drop_summary),
 				     sizeof(struct ns_drop_key), sizeof(struct ns_drop_count),
 				     summary_key, &w);
 	if (!err)
 		err = summary_overflow(&w, bpf_map__fd(skel->maps.drop_totals));
-	if (err)
-		return err;
-	ns_snapshot_finish(&drop.current);
-	if (!since_start)
-		ns_snapshot_swap(&drop.previous, &drop.current);
-	return 0;
+	if (!err)
+		ns_counts_end(&drop.counts, since_start);
+	return err;
 }
 
 static void drop_destroy(void *skel)
 {
 	drop_skel_destroy(skel);
-	ns_snapshot_release(&drop.previous);
-	ns_snapshot_release(&drop.current);
+	ns_counts_release(&drop.counts);
 	ns_enum_names_release(&drop.reasons);
 	ns_enum_names_release(&drop.subsystems);
 	drop.loaded = false;

@@ -18,7 +18,6 @@
 #include "lib/iter.h"
 #include "lib/session.h"
 #include "lib/snapshot.h"
-#include "lib/units.h"
 #include "probes/registry.h"
 #include "probes/tcp.h"
 #include "tcp.skel.h"
@@ -45,7 +44,7 @@ static struct {
 	struct ns_enum_names states;
 	struct ns_enum_names rst_reasons;
 	struct bpf_link *listeners; /* tcp_iter_listeners over tcp_listeners */
-	struct ns_snapshot previous, current;
+	struct ns_counts counts; /* summary readings */
 } tcp;
 
 const char *ns_tcp_action_name(unsigned int action)
@@ -145,7 +144,7 @@ static int summary_key(const void *key_ptr, const void *values, int ncpus, void 
 		if (!owner && (v[cpu].owner.pid || v[cpu].owner.comm[0]))
 			owner = &v[cpu].owner;
 	}
-	if (ns_snapshot_add(&tcp.current, key, totals))
+	if (ns_snapshot_add(&tcp.counts.current, key, totals))
 		return -ENOMEM;
 	ns_record_init(&rec, w->epoch_ns, "tcp_summary");
 	if (owner)
@@ -156,7 +155,8 @@ static int summary_key(const void *key_ptr, const void *values, int ncpus, void 
 	rec.tuple.rport = key->rport;
 	rec.direction = NS_DIR_EGRESS; /* the key is the remote end: JSON destination.* */
 	for (int i = 0; i < NS_TCPC_MAX; i++) {
-		__u64 n = totals[i] - (w->since_start ? 0 : ns_snapshot_get(&tcp.previous, key, i));
+		__u64 n = totals[i] -
+			  (w->since_start ? 0 : ns_snapshot_get(&tcp.counts.previous, key, i));
 
 		ns_record_u64(&rec, counter_fields[i], n);
 		all += n;
@@ -176,20 +176,13 @@ static int tcp_summarize(struct ns_session *s, void *skel_ptr, bool since_start,
 	struct summary_walk w = { .since_start = since_start, .emit = emit, .ctx = ctx };
 	int err;
 
-	w.epoch_ns = ns_boot_now() + ns_session__decode_ctx(s)->boot_to_epoch_ns;
-	if (!tcp.previous.key_size) {
-		ns_snapshot_init(&tcp.previous, sizeof(struct ns_tcp_key), NS_TCPC_MAX);
-		ns_snapshot_init(&tcp.current, sizeof(struct ns_tcp_key), NS_TCPC_MAX);
-	}
-	ns_snapshot_reset(&tcp.current);
+	w.epoch_ns = ns_session__now_epoch(s);
+	ns_counts_begin(&tcp.counts, sizeof(struct ns_tcp_key), NS_TCPC_MAX);
 	err = ns_map_for_each_percpu(bpf_map__fd(skel->maps.tcp_summary), sizeof(struct ns_tcp_key),
 				     sizeof(struct ns_tcp_counts), summary_key, &w);
-	if (err)
-		return err;
-	ns_snapshot_finish(&tcp.current);
-	if (!since_start)
-		ns_snapshot_swap(&tcp.previous, &tcp.current);
-	return 0;
+	if (!err)
+		ns_counts_end(&tcp.counts, since_start);
+	return err;
 }
 
 static void tcp_destroy(void *skel)
@@ -197,8 +190,7 @@ static void tcp_destroy(void *skel)
 	bpf_link__destroy(tcp.listeners);
 	tcp.listeners = NULL;
 	tcp_skel_destroy(skel);
-	ns_snapshot_release(&tcp.previous);
-	ns_snapshot_release(&tcp.current);
+	ns_counts_release(&tcp.counts);
 	ns_enum_names_release(&tcp.states);
 	ns_enum_names_release(&tcp.rst_reasons);
 }
