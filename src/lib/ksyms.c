@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/ksyms.h"
+#include "lib/parse.h"
 
 struct ksym {
 	__u64 addr;
@@ -76,14 +77,18 @@ struct ns_ksyms *ns_ksyms__load(const char *path)
 		return NULL;
 	}
 	while (!err && fgets(line, sizeof(line), f)) {
-		unsigned long long addr;
-		char type, name[256];
+		/* "ffffffff81200000 t tcp_v4_rcv\t[module]\n" */
+		char *type = strchr(line, ' '), *name;
+		uint64_t addr;
 
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+		if (!type || type[1] == '\0' || type[2] != ' ')
 			continue;
+		*type++ = '\0';
 		/* Text symbols only: a drop location is always code. */
-		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+		if (!strchr("tTwW", *type) || ns_parse_hex_u64(line, &addr))
 			continue;
+		name = type + 2;
+		name[strcspn(name, " \t\n")] = '\0';
 		any_address |= addr != 0;
 		err = add(ks, &cap, &names_len, &names_cap, addr, name);
 	}

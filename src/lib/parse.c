@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 
@@ -31,6 +32,24 @@ int ns_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 		return -EINVAL;
 	if (v < min || v > max)
 		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int ns_parse_hex_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	/* strtoull() would take a "0x" prefix and leading blanks or signs. */
+	if (!s || !isxdigit((unsigned char)*s) || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 16);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end)
+		return -EINVAL;
 	*out = v;
 	return 0;
 }

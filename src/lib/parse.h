@@ -11,6 +11,9 @@
  */
 int ns_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* All of @s as hexadecimal digits (no prefix), as the kernel prints them. */
+int ns_parse_hex_u64(const char *s, uint64_t *out);
+
 /* Like ns_parse_u64, with an optional K, M or G suffix (powers of 1024). */
 int ns_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

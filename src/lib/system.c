@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
+#include "lib/parse.h"
 #include "lib/system.h"
 
 /* Capability bits from linux/capability.h; CAP_BPF/CAP_PERFMON need 5.8 headers. */
@@ -24,16 +25,21 @@ int ns_system_btf(void)
 
 int ns_system_privileged(void)
 {
-	unsigned long long caps = 0;
+	uint64_t caps = 0;
 	char line[256];
 	FILE *f;
 
 	f = fopen("/proc/self/status", "re");
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %16llx", &caps) == 1)
-			break;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "CapEff:", 7))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (ns_parse_hex_u64(line + 7 + strspn(line + 7, " \t"), &caps))
+			caps = 0;
+		break;
+	}
 	fclose(f);
 	if (!(caps & (1ULL << NS_CAP_SYS_ADMIN)) || !(caps & (1ULL << NS_CAP_PERFMON)) ||
 	    !(caps & (1ULL << NS_CAP_BPF)))

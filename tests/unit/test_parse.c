@@ -47,6 +47,21 @@ static void sizes(void **state)
 	assert_int_equal(ns_parse_size("1T", 0, UINT64_MAX, &v), -EINVAL);
 }
 
+static void hex(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(ns_parse_hex_u64("ffffffff81200000", &v), 0);
+	assert_true(v == 0xffffffff81200000ULL);
+	assert_int_equal(ns_parse_hex_u64("000001fffeffffff", &v), 0);
+	assert_true(v == 0x1fffeffffffULL);
+	assert_int_equal(ns_parse_hex_u64("1ffffffffffffffff", &v), -ERANGE);
+	for (const char **bad = (const char *[]){ "", "0x10", "12g", " 1", "-1", NULL }; *bad;
+	     bad++)
+		assert_int_equal(ns_parse_hex_u64(*bad, &v), -EINVAL);
+}
+
 static void socket_links(void **state)
 {
 	__u64 ino = 0;
@@ -66,6 +81,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(u64),
 		cmocka_unit_test(sizes),
+		cmocka_unit_test(hex),
 		cmocka_unit_test(socket_links),
 	};
 
