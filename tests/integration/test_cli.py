@@ -28,7 +28,21 @@ def test_version():
 
 def test_help_lists_commands():
     r = netsight("--help")
-    assert r.returncode == 0 and "conns" in r.stdout
+    assert r.returncode == 0
+    for command in ("conns", "drops", "tcp"):
+        assert f"  {command} " in r.stdout
+
+
+@pytest.mark.parametrize("command,options", [
+    ("drops", ("--reason", "--exclude-reason", "--list-reasons", "--summary", "--interval")),
+    ("tcp", ("--summary", "--interval", "--port")),
+])
+def test_command_help(command, options):
+    for args in ((command, "--help"), ("help", command)):
+        r = netsight(*args)
+        assert r.returncode == 0 and r.stdout.startswith(f"Usage: netsight {command}")
+        for opt in options + ("--pid", "--output", "--duration", "Examples:"):
+            assert opt in r.stdout, (args, opt)
 
 
 def test_no_command_is_a_usage_error():
