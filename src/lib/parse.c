@@ -5,14 +5,19 @@
 
 #include "lib/parse.h"
 
-static int parse_digits(const char *s, char **end, uint64_t *out)
+/*
+ * Digits in @base (10 or 16) from the start of @s; *end is set past them.
+ * strtoull() would also take leading blanks, a sign and a "0x" prefix.
+ */
+static int parse_digits(const char *s, int base, char **end, uint64_t *out)
 {
 	unsigned long long v;
 
-	if (!s || *s < '0' || *s > '9')
+	if (!s || !(base == 16 ? isxdigit((unsigned char)*s) : isdigit((unsigned char)*s)) ||
+	    (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, end, 10);
+	v = strtoull(s, end, base);
 	if (errno == ERANGE)
 		return -ERANGE;
 	*out = v;
@@ -25,7 +30,7 @@ int ns_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	char *end;
 	int err;
 
-	err = parse_digits(s, &end, &v);
+	err = parse_digits(s, 10, &end, &v);
 	if (err)
 		return err;
 	if (*end)
@@ -38,16 +43,12 @@ int ns_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 
 int ns_parse_hex_u64(const char *s, uint64_t *out)
 {
-	unsigned long long v;
+	uint64_t v;
 	char *end;
+	int err = parse_digits(s, 16, &end, &v);
 
-	/* strtoull() would take a "0x" prefix and leading blanks or signs. */
-	if (!s || !isxdigit((unsigned char)*s) || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 16);
-	if (errno == ERANGE)
-		return -ERANGE;
+	if (err)
+		return err;
 	if (*end)
 		return -EINVAL;
 	*out = v;
@@ -61,7 +62,7 @@ int ns_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	char *end;
 	int err;
 
-	err = parse_digits(s, &end, &v);
+	err = parse_digits(s, 10, &end, &v);
 	if (err)
 		return err;
 	switch (*end) {
