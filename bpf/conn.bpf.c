@@ -229,9 +229,9 @@ static __always_inline void conn_on_close(const struct sock *sk, int oldstate)
 	conn_report_close(sk, st, false);
 }
 
-static __always_inline void conn_on_connected(const struct sock *sk)
+/* @st: the connection's state, NULL if it started before netsight. */
+static __always_inline void conn_on_connected(const struct sock *sk, const struct conn_state *st)
 {
-	struct conn_state *st = conn_state_get(sk);
 	struct ns_conn_event *e;
 	struct ns_tuple t;
 
@@ -275,7 +275,7 @@ int BPF_PROG(conn_inet_sock_set_state, const struct sock *sk, int oldstate, int 
 		if (st)
 			st->flags &= ~CONN_RST_FLAGS;
 		if (oldstate == TCP_SYN_SENT)
-			conn_on_connected(sk);
+			conn_on_connected(sk, st);
 		break;
 	case TCP_CLOSE:
 		if (oldstate != TCP_LISTEN)
