@@ -24,17 +24,28 @@ static int parse_digits(const char *s, int base, char **end, uint64_t *out)
 	return 0;
 }
 
-int ns_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+/* All of @s as a number in @base. */
+static int parse_whole(const char *s, int base, uint64_t *out)
 {
 	uint64_t v;
 	char *end;
-	int err;
+	int err = parse_digits(s, base, &end, &v);
 
-	err = parse_digits(s, 10, &end, &v);
 	if (err)
 		return err;
 	if (*end)
 		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int ns_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+	int err = parse_whole(s, 10, &v);
+
+	if (err)
+		return err;
 	if (v < min || v > max)
 		return -ERANGE;
 	*out = v;
@@ -43,16 +54,7 @@ int ns_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 
 int ns_parse_hex_u64(const char *s, uint64_t *out)
 {
-	uint64_t v;
-	char *end;
-	int err = parse_digits(s, 16, &end, &v);
-
-	if (err)
-		return err;
-	if (*end)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	return parse_whole(s, 16, out);
 }
 
 int ns_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
