@@ -12,20 +12,20 @@ static size_t entry_size(const struct ns_snapshot *s)
 	return s->key_size + s->nvalues * sizeof(__u64);
 }
 
-void ns_snapshot_init(struct ns_snapshot *s, size_t key_size, size_t nvalues)
+static void snapshot_init(struct ns_snapshot *s, size_t key_size, size_t nvalues)
 {
 	memset(s, 0, sizeof(*s));
 	s->key_size = key_size;
 	s->nvalues = nvalues;
 }
 
-void ns_snapshot_release(struct ns_snapshot *s)
+static void snapshot_release(struct ns_snapshot *s)
 {
 	free(s->entries);
-	ns_snapshot_init(s, s->key_size, s->nvalues);
+	snapshot_init(s, s->key_size, s->nvalues);
 }
 
-void ns_snapshot_reset(struct ns_snapshot *s)
+static void snapshot_reset(struct ns_snapshot *s)
 {
 	s->count = 0;
 }
@@ -57,7 +57,7 @@ static int cmp_key(const void *a, const void *b)
 	return memcmp(a, b, sort_key_size);
 }
 
-void ns_snapshot_finish(struct ns_snapshot *s)
+static void snapshot_finish(struct ns_snapshot *s)
 {
 	sort_key_size = s->key_size;
 	qsort(s->entries, s->count, entry_size(s), cmp_key);
@@ -87,7 +87,7 @@ __u64 ns_snapshot_get(const struct ns_snapshot *s, const void *key, size_t i)
 	return 0;
 }
 
-void ns_snapshot_swap(struct ns_snapshot *a, struct ns_snapshot *b)
+static void snapshot_swap(struct ns_snapshot *a, struct ns_snapshot *b)
 {
 	struct ns_snapshot t = *a;
 
@@ -134,23 +134,23 @@ out:
 void ns_counts_begin(struct ns_counts *c, size_t key_size, size_t nvalues)
 {
 	if (!c->previous.key_size) {
-		ns_snapshot_init(&c->previous, key_size, nvalues);
-		ns_snapshot_init(&c->current, key_size, nvalues);
+		snapshot_init(&c->previous, key_size, nvalues);
+		snapshot_init(&c->current, key_size, nvalues);
 	}
-	ns_snapshot_reset(&c->current);
+	snapshot_reset(&c->current);
 }
 
 void ns_counts_end(struct ns_counts *c, bool since_start)
 {
-	ns_snapshot_finish(&c->current);
+	snapshot_finish(&c->current);
 	if (!since_start)
-		ns_snapshot_swap(&c->previous, &c->current);
+		snapshot_swap(&c->previous, &c->current);
 }
 
 void ns_counts_release(struct ns_counts *c)
 {
-	ns_snapshot_release(&c->previous);
-	ns_snapshot_release(&c->current);
+	snapshot_release(&c->previous);
+	snapshot_release(&c->current);
 }
 
 int ns_map_percpu_sum(int fd, const void *key, __u64 *sum)

@@ -19,18 +19,10 @@ struct ns_snapshot {
 	unsigned char *entries; /* key, then nvalues __u64; sorted once finished */
 };
 
-void ns_snapshot_init(struct ns_snapshot *s, size_t key_size, size_t nvalues);
-void ns_snapshot_release(struct ns_snapshot *s);
-/* Empties @s for a new reading. */
-void ns_snapshot_reset(struct ns_snapshot *s);
-/* Adds @key with its @s->nvalues counts. */
+/* Adds @key with its @s->nvalues counts (between ns_counts_begin and _end). */
 int ns_snapshot_add(struct ns_snapshot *s, const void *key, const __u64 *values);
-/* Sorts the entries; call once after the adds, before lookups. */
-void ns_snapshot_finish(struct ns_snapshot *s);
-/* Count @i of @key, 0 if absent. */
+/* Count @i of @key, 0 if absent (in a finished snapshot). */
 __u64 ns_snapshot_get(const struct ns_snapshot *s, const void *key, size_t i);
-/* Exchanges the contents of two snapshots with the same key size. */
-void ns_snapshot_swap(struct ns_snapshot *a, struct ns_snapshot *b);
 
 /*
  * Two readings of one in-kernel aggregate, for counts since the previous
