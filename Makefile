@@ -130,11 +130,11 @@ test-integration: $(O)/netsight
 check: format-check test-unit test-bpf test-integration
 
 format:
-	$(Q)clang-format -i $(shell git ls-files '*.c' '*.h')
+	$(Q)clang-format -i $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h')
 
 format-check:
 	$(call msg,FORMAT,check)
-	$(Q)clang-format --dry-run -Werror $(shell git ls-files '*.c' '*.h')
+	$(Q)clang-format --dry-run -Werror $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h')
 
 bench: $(O)/netsight
 	$(Q)$(MAKE) -C bench O=$(abspath $(O))/bench NETSIGHT=$(abspath $(O)/netsight)
