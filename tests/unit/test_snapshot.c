@@ -11,8 +11,8 @@ struct key {
 	__u32 a, b;
 };
 
-static void read_once(struct ns_counts *c, const struct key *keys, const __u64 (*vals)[2],
-		      size_t n, bool since_start)
+static void read_once(struct ns_counts *c, const struct key *keys, const __u64 (*vals)[2], size_t n,
+		      bool since_start)
 {
 	ns_counts_begin(c, sizeof(struct key), 2);
 	for (size_t i = 0; i < n; i++)
