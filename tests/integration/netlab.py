@@ -97,7 +97,11 @@ class Peer:
         self.pid = int(line[1])
 
     def result(self, timeout=60):
-        out, _ = self.proc.communicate(timeout=timeout)
+        # Not communicate(timeout=): it reads the raw pipe and would miss what
+        # the "ready" readline() already buffered. Peers print a line or two,
+        # so waiting before reading cannot fill the pipe.
+        self.proc.wait(timeout=timeout)
+        out = self.proc.stdout.read()
         if self.proc.returncode != 0:
             raise RuntimeError(f"peer failed with {self.proc.returncode}: {out}")
         return json.loads(out.strip().splitlines()[-1])
