@@ -44,7 +44,7 @@ LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
 CFLAGS ?= -O2 -g
 BASE_CFLAGS := $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -DNS_VERSION='"$(VERSION)"' \
 	-Iinclude -Isrc -I$(O) $(LIBBPF_CFLAGS) -MMD -MP
-LDLIBS := $(LIBBPF_LIBS) -lelf -lz -lm
+LDLIBS := $(LIBBPF_LIBS) -lelf -lz -lm -lmnl -ljson-c
 # libbpf's BPF_PROG() declares a ctx parameter that most programs never use.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARNINGS) -Wno-unused-parameter \
 	-Iinclude -Ibpf -I$(O) -MMD -MP
@@ -57,8 +57,12 @@ CLI_SRCS := $(wildcard src/cli/*.c)
 APP_SRCS := $(LIB_SRCS) $(PROBE_SRCS) $(CLI_SRCS)
 APP_OBJS := $(patsubst %.c,$(O)/%.o,$(APP_SRCS))
 
-SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_FAMILIES))
-BPF_OBJS := $(patsubst %,$(O)/bpf/%.bpf.o,$(BPF_FAMILIES))
+# Each family is built twice from one source: with typed views (Linux 6.2+)
+# and with CO-RE probe reads for older kernels (see bpf/lib/common.bpf.h).
+SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_FAMILIES)) \
+	$(patsubst %,$(O)/%.compat.skel.h,$(BPF_FAMILIES))
+BPF_OBJS := $(patsubst %,$(O)/bpf/%.bpf.o,$(BPF_FAMILIES)) \
+	$(patsubst %,$(O)/bpf/%.compat.bpf.o,$(BPF_FAMILIES))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(O)/tests/bpf_%,$(wildcard tests/bpf/test_*.c))
@@ -89,9 +93,19 @@ $(O)/bpf/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
 
+$(O)/bpf/%.compat.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DNS_COMPAT_READS -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
 $(O)/%.skel.h: $(O)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(O)/%.compat.skel.h: $(O)/bpf/%.compat.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_compat_bpf > $@
 
 $(O)/src/%.o: src/%.c | $(SKELS)
 	$(call msg,CC,$@)

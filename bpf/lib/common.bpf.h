@@ -18,18 +18,50 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/*
+ * Typed reads of kernel memory, from one source for two builds:
+ *
+ *  - the default build casts any kernel address to a read-only typed view
+ *    with the kfunc bpf_rdonly_cast (Linux 6.2+): fields then load directly
+ *    (a faulting load reads zero), and the verifier turns the cast itself
+ *    into a register move;
+ *  - the compat build (NS_COMPAT_READS), loaded where the running kernel's
+ *    BTF has no bpf_rdonly_cast, reads each field with
+ *    bpf_probe_read_kernel() at its CO-RE-relocated offset.
+ *
+ * So a view is read only through NS_RD(view, field, ...) (view->field->...)
+ * and NS_RD_INTO(&dst, view, field, ...) (copies sizeof(dst) bytes). Typed
+ * tracepoint arguments are BTF pointers on every kernel and are read directly.
+ */
+#define ns___nth(_, _1, _2, _3, _4, _5, _6, N, ...) N
+#define ns___narg(...) ns___nth(_, ##__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
+#define ns___cat(a, b) a##b
+#define ns___apply(fn, n) ns___cat(fn, n)
+#define ns___arrow1(s, a) (s)->a
+#define ns___arrow2(s, a, b) ns___arrow1(s, a)->b
+#define ns___arrow3(s, a, b, c) ns___arrow2(s, a, b)->c
+#define ns___arrow4(s, a, b, c, d) ns___arrow3(s, a, b, c)->d
+#define ns___arrow5(s, a, b, c, d, e) ns___arrow4(s, a, b, c, d)->e
+#define ns___arrow6(s, a, b, c, d, e, f) ns___arrow5(s, a, b, c, d, e)->f
+/* (s)->a->b... for one to six fields. */
+#define ns_arrow(s, ...) ns___apply(ns___arrow, ns___narg(__VA_ARGS__))(s, __VA_ARGS__)
+
+#ifdef NS_COMPAT_READS
+#define ns_view(type, ptr) ((const type *)(const void *)(ptr))
+#define NS_RD(src, ...) BPF_CORE_READ(src, __VA_ARGS__)
+#define NS_RD_INTO(dst, src, ...) BPF_CORE_READ_INTO(dst, src, __VA_ARGS__)
+#else
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
-/*
- * A read-only typed view of a kernel address, from a typed tp_btf argument
- * or a plain address alike. Fields then load directly (a faulting load reads
- * zero) instead of costing a bpf_probe_read_kernel() call each; the verifier
- * turns the cast itself into a register move (Linux 6.2+).
- */
 #define ns_view(type, ptr) \
 	((const type *)bpf_rdonly_cast((const void *)(ptr), bpf_core_type_id_kernel(type)))
+#define NS_RD(src, ...) (ns_arrow(src, __VA_ARGS__))
+#define NS_RD_INTO(dst, src, ...) __builtin_memcpy(dst, &ns_arrow(src, __VA_ARGS__), sizeof(*(dst)))
+#endif
 
 const volatile struct ns_config ns_cfg = {};
+/* enum ns_fallback bits, written by the loader (this object's .bss). */
+__u32 ns_fallbacks = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -65,7 +97,7 @@ static __always_inline void *ns_event_reserve(__u32 size, enum ns_event_type typ
 	hdr->cookie = cookie;
 	hdr->type = type;
 	hdr->size = size;
-	hdr->pad = 0;
+	hdr->netns = 0;
 	return hdr;
 }
 

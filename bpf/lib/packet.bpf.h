@@ -31,15 +31,15 @@ static __always_inline bool ns_proto_has_ports(__u8 proto)
 static __always_inline void ns_skb_tuple(const void *skb_ptr, struct ns_tuple *t)
 {
 	const struct sk_buff *skb = ns_view(struct sk_buff, skb_ptr);
-	const __u8 *head = skb->head, *l4;
-	__u16 nh = skb->network_header;
+	const __u8 *head = NS_RD(skb, head), *l4;
+	__u16 nh = NS_RD(skb, network_header), proto = NS_RD(skb, protocol);
 	__u8 ip[NS_IPV6_HDR_LEN];
 	__be16 ports[2];
 
 	__builtin_memset(t, 0, sizeof(*t));
 	if (!head || nh == (__u16)~0U)
 		return;
-	if (skb->protocol == bpf_htons(NS_ETH_P_IP)) {
+	if (proto == bpf_htons(NS_ETH_P_IP)) {
 		if (bpf_probe_read_kernel(ip, NS_IPV4_HDR_LEN, head + nh) || ip[0] >> 4 != 4)
 			return;
 		t->family = NS_AF_INET;
@@ -49,7 +49,7 @@ static __always_inline void ns_skb_tuple(const void *skb_ptr, struct ns_tuple *t
 		if ((ip[6] & 0x1f) || ip[7])
 			return; /* a later fragment: no transport header */
 		l4 = head + nh + (ip[0] & 0xf) * 4;
-	} else if (skb->protocol == bpf_htons(NS_ETH_P_IPV6)) {
+	} else if (proto == bpf_htons(NS_ETH_P_IPV6)) {
 		if (bpf_probe_read_kernel(ip, NS_IPV6_HDR_LEN, head + nh) || ip[0] >> 4 != 6)
 			return;
 		t->family = NS_AF_INET6;
@@ -66,6 +66,15 @@ static __always_inline void ns_skb_tuple(const void *skb_ptr, struct ns_tuple *t
 	t->rport = bpf_ntohs(ports[1]);
 }
 
+/* The network namespace of the device an sk_buff is on, or 0 if it has none. */
+static __always_inline __u32 ns_skb_netns(const void *skb)
+{
+	const struct net_device *dev = ns_view(struct net_device,
+					       NS_RD(ns_view(struct sk_buff, skb), dev));
+
+	return dev ? NS_RD(dev, nd_net.net, ns.inum) : 0;
+}
+
 /* Swaps source and destination. */
 static __always_inline void ns_tuple_reverse(struct ns_tuple *t)
 {
@@ -77,12 +86,6 @@ static __always_inline void ns_tuple_reverse(struct ns_tuple *t)
 	__builtin_memcpy(t->raddr, addr, NS_ADDR_LEN);
 	t->lport = t->rport;
 	t->rport = port;
-}
-
-/* The network namespace a socket lives in. */
-static __always_inline __u32 ns_sock_netns(const void *sk)
-{
-	return sk ? ns_view(struct sock, sk)->__sk_common.skc_net.net->ns.inum : 0;
 }
 
 #endif /* NETSIGHT_PACKET_BPF_H */

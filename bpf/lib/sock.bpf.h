@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Reading sockets: the endpoint tuple, and the socket behind a file
- * descriptor of the current task. Everything reads through ns_view(), so the
- * same code serves typed tp_btf pointers and the plain addresses that classic
- * tracepoints provide.
+ * descriptor of the current task. Everything reads through views (NS_RD), so
+ * the same code serves typed tp_btf pointers and the plain addresses that
+ * classic tracepoints and maps provide, on every kernel.
  */
 #ifndef NETSIGHT_SOCK_BPF_H
 #define NETSIGHT_SOCK_BPF_H
@@ -22,17 +22,17 @@ static __always_inline bool ns_ipv6_is_v4mapped(const __u8 *a)
 	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0x0000ffff);
 }
 
-/* The endpoints in @c, with @lport (host order) as the local port. */
+/* The endpoints in @c (a view), with @lport (host order) as the local port. */
 static __always_inline void ns_skc_tuple(const struct sock_common *c, __u16 lport,
 					 struct ns_tuple *t)
 {
 	__builtin_memset(t, 0, sizeof(*t));
 	t->lport = lport;
-	t->rport = bpf_ntohs(c->skc_dport);
-	if (c->skc_family == NS_AF_INET6) {
-		__builtin_memcpy(t->raddr, c->skc_v6_daddr.in6_u.u6_addr8, NS_ADDR_LEN);
+	t->rport = bpf_ntohs(NS_RD(c, skc_dport));
+	if (NS_RD(c, skc_family) == NS_AF_INET6) {
+		NS_RD_INTO(&t->raddr, c, skc_v6_daddr);
 		if (!ns_ipv6_is_v4mapped(t->raddr)) {
-			__builtin_memcpy(t->laddr, c->skc_v6_rcv_saddr.in6_u.u6_addr8, NS_ADDR_LEN);
+			NS_RD_INTO(&t->laddr, c, skc_v6_rcv_saddr);
 			t->family = NS_AF_INET6;
 			return;
 		}
@@ -40,8 +40,8 @@ static __always_inline void ns_skc_tuple(const struct sock_common *c, __u16 lpor
 		__builtin_memset(t->raddr, 0, sizeof(t->raddr));
 	}
 	t->family = NS_AF_INET;
-	*(__u32 *)t->laddr = c->skc_rcv_saddr;
-	*(__u32 *)t->raddr = c->skc_daddr;
+	*(__u32 *)t->laddr = NS_RD(c, skc_rcv_saddr);
+	*(__u32 *)t->raddr = NS_RD(c, skc_daddr);
 }
 
 /*
@@ -53,8 +53,8 @@ static __always_inline void ns_sock_tuple(const void *sk, struct ns_tuple *t)
 {
 	const struct inet_sock *inet = ns_view(struct inet_sock, sk);
 
-	ns_skc_tuple(&inet->sk.__sk_common, bpf_ntohs(inet->inet_sport), t);
-	t->protocol = inet->sk.sk_protocol;
+	ns_skc_tuple(&inet->sk.__sk_common, bpf_ntohs(NS_RD(inet, inet_sport)), t);
+	t->protocol = NS_RD(inet, sk.sk_protocol);
 }
 
 /* A request (SYN_RECV) socket's endpoints: it has no inet_sport, only skc_num. */
@@ -62,16 +62,22 @@ static __always_inline void ns_reqsk_tuple(const void *req, struct ns_tuple *t)
 {
 	const struct request_sock *r = ns_view(struct request_sock, req);
 
-	ns_skc_tuple(&r->__req_common, r->__req_common.skc_num, t);
+	ns_skc_tuple(&r->__req_common, NS_RD(r, __req_common.skc_num), t);
 	t->protocol = NS_IPPROTO_TCP;
+}
+
+/* The network namespace (its inode) a socket at any address lives in; 0 for NULL. */
+static __always_inline __u32 ns_sock_netns(const void *sk)
+{
+	return sk ? NS_RD(ns_view(struct sock, sk), __sk_common.skc_net.net, ns.inum) : 0;
 }
 
 static __always_inline bool ns_sock_is_tcp(const void *ptr)
 {
 	const struct sock *sk = ns_view(struct sock, ptr);
-	__u16 family = sk->__sk_common.skc_family;
+	__u16 family = NS_RD(sk, __sk_common.skc_family);
 
-	return sk->sk_protocol == NS_IPPROTO_TCP && sk->sk_type == NS_SOCK_STREAM &&
+	return NS_RD(sk, sk_protocol) == NS_IPPROTO_TCP && NS_RD(sk, sk_type) == NS_SOCK_STREAM &&
 	       (family == NS_AF_INET || family == NS_AF_INET6);
 }
 
@@ -79,17 +85,18 @@ static __always_inline bool ns_sock_is_tcp(const void *ptr)
 static __always_inline struct sock *ns_sock_from_fd(long fd)
 {
 	const struct task_struct *task = ns_view(struct task_struct, bpf_get_current_task());
-	const struct fdtable *fdt = task->files->fdt;
+	const struct fdtable *fdt = ns_view(struct fdtable, NS_RD(task, files, fdt));
+	struct file *const *fds = NS_RD(fdt, fd);
 	struct file *file = NULL;
 	const struct socket *sock;
 
-	if (fd < 0 || fd >= fdt->max_fds)
+	if (fd < 0 || fd >= NS_RD(fdt, max_fds))
 		return NULL;
 	/* fd is an array of pointers, which a typed view cannot index. */
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]) || !file)
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return NULL;
-	sock = ns_view(struct socket, ns_view(struct file, file)->private_data);
-	return sock ? sock->sk : NULL;
+	sock = ns_view(struct socket, NS_RD(ns_view(struct file, file), private_data));
+	return sock ? NS_RD(sock, sk) : NULL;
 }
 
 #endif /* NETSIGHT_SOCK_BPF_H */
