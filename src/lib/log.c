@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 
@@ -17,16 +18,25 @@ void ns_log_set_printer(ns_log_fn fn, enum ns_log_level level)
 
 static void vlog(enum ns_log_level level, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char small[1024], *msg = small;
+	va_list again;
 	size_t len;
+	int n;
 
 	if (!printer || level > max_level)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	/* A verifier log comes as one message, megabytes long: print it whole. */
+	if (n >= (int)sizeof(small) && vasprintf(&msg, fmt, again) < 0)
+		msg = small;
+	va_end(again);
 	len = strlen(msg);
 	while (len && msg[len - 1] == '\n')
 		msg[--len] = '\0';
 	printer(level, msg);
+	if (msg != small)
+		free(msg);
 }
 
 void ns_log(enum ns_log_level level, const char *fmt, ...)
