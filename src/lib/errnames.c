@@ -11,6 +11,9 @@ const char *ns_errno_name(int err)
 
 	if (name)
 		return name;
+	/* Kernel-internal numbers that BPF syscalls return (include/linux/errno.h). */
+	if (err == 524)
+		return "ENOTSUPP";
 	snprintf(unknown, sizeof(unknown), "errno %d", err);
 	return unknown;
 }
