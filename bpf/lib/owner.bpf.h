@@ -10,6 +10,12 @@
  * a classic syscall tracepoint sees it, where the socket is a plain address
  * that socket storage cannot take; so the caller is parked in ns_accepted,
  * keyed by that address, and folded into the storage by the next lookup.
+ *
+ * Sockets open before start-up get their owner from the start-up walk
+ * (owner_iter_tcp). Where the kernel refuses that iterator, user space finds
+ * them through sock_diag instead and leaves their owners in ns_owner_seed,
+ * keyed by socket cookie (NS_FB_OWNER_SEED); the first lookup moves an entry
+ * into the socket's storage.
  */
 #ifndef NETSIGHT_OWNER_BPF_H
 #define NETSIGHT_OWNER_BPF_H
@@ -24,6 +30,7 @@
  * as entries come.
  */
 #define NS_ACCEPTED_MAX (1 << 20)
+#define NS_OWNER_SEED_MAX 65536
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -40,6 +47,14 @@ struct {
 	__type(value, struct ns_owner);
 } ns_accepted SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NS_OWNER_SEED_MAX);
+	__type(key, __u64); /* socket cookie */
+	__type(value, struct ns_owner);
+} ns_owner_seed SEC(".maps");
+
 /* The current process, as a socket owner. pid is the thread group id. */
 static __always_inline void ns_owner_from_current(struct ns_owner *o)
 {
@@ -49,7 +64,7 @@ static __always_inline void ns_owner_from_current(struct ns_owner *o)
 	o->cgroup_id = bpf_get_current_cgroup_id();
 	o->flags = 0;
 	/* The process's name, as ps shows it: the thread group leader's. */
-	__builtin_memcpy(o->comm, task->group_leader->comm, NS_COMM_LEN);
+	NS_RD_INTO(&o->comm, task, group_leader, comm);
 	if (ns_cfg.cgroup_id &&
 	    bpf_get_current_ancestor_cgroup_id(ns_cfg.cgroup_level) == ns_cfg.cgroup_id)
 		o->flags |= NS_OWNER_IN_CGROUP;
@@ -71,9 +86,23 @@ static __always_inline struct ns_owner *ns_owner_storage(const struct sock *sk, 
 static __always_inline struct ns_owner *ns_owner_get(const struct sock *sk)
 {
 	struct ns_owner *o = ns_owner_storage(sk, 0);
-	struct ns_owner *accepted;
-	__u64 key = (__u64)sk;
+	struct ns_owner *accepted, *seed;
+	__u64 key = (__u64)sk, cookie;
 
+	if (!o && (ns_fallbacks & NS_FB_OWNER_SEED)) {
+		/*
+		 * sock_diag gave every seeded socket its cookie; read it, for the
+		 * helper takes no RCU pointer (skb->sk in kfree_skb).
+		 */
+		cookie = NS_RD(ns_view(struct sock, sk), __sk_common.skc_cookie.counter);
+		seed = bpf_map_lookup_elem(&ns_owner_seed, &cookie);
+		if (seed) {
+			o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
+			if (o)
+				*o = *seed;
+			bpf_map_delete_elem(&ns_owner_seed, &cookie);
+		}
+	}
 	if (o && !(o->flags & NS_OWNER_PROVISIONAL))
 		return o;
 	accepted = bpf_map_lookup_elem(&ns_accepted, &key);

@@ -38,10 +38,9 @@ struct ns_drop_event {
 	struct ns_tuple tuple;
 	__u64 location; /* kernel text address that freed the packet */
 	__u32 reason; /* enum skb_drop_reason */
-	__u32 netns; /* network namespace inode, 0 if unknown */
 	__u32 ifindex; /* 0 if unknown */
 	__u8 attribution; /* enum ns_attribution */
-	__u8 pad[3];
+	__u8 pad[7];
 	char ifname[NS_IFNAME_LEN];
 };
 

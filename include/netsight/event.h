@@ -96,7 +96,7 @@ struct ns_event_hdr {
 	__u64 cookie; /* socket cookie, 0 if none */
 	__u16 type; /* enum ns_event_type */
 	__u16 size;
-	__u32 pad;
+	__u32 netns; /* network namespace inode of the socket or packet, 0 if unknown */
 };
 
 /*
@@ -120,6 +120,22 @@ struct ns_config {
 enum ns_config_flag {
 	/* Aggregate in kernel maps instead of sending events. */
 	NS_CFG_SUMMARY = 1U << 0,
+};
+
+/*
+ * Fallbacks the loader switches on at run time, in every object's
+ * ns_fallbacks variable, when the program that normally does a job is
+ * unavailable on the running kernel. Zero: every primary path works.
+ */
+enum ns_fallback {
+	/* Owners of sockets open before start-up come from ns_owner_seed (by cookie). */
+	NS_FB_OWNER_SEED = 1U << 0,
+	/* A close held back is also kept in conn_held, for user space to read at exit. */
+	NS_FB_CONN_HELD = 1U << 1,
+	/* Listeners are kept in tcp_listen_list (by address) and polled by tcp_poll_listeners. */
+	NS_FB_LISTEN_LIST = 1U << 2,
+	/* Listeners open before start-up: drop count at start from tcp_listen_seed (by cookie). */
+	NS_FB_LISTEN_SEED = 1U << 3,
 };
 
 _Static_assert(sizeof(struct ns_owner) == 32, "ns_owner layout");

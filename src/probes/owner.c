@@ -3,12 +3,17 @@
  * The owner family (bpf/owner.bpf.c): socket ownership for every other
  * family. At start-up it names the owners of sockets that already exist: the
  * /proc walk gives socket inode -> process, the map owner_inodes hands that to
- * the kernel, and owner_iter_tcp, run by the session's start-up walk in every
- * network namespace, stores it on each socket.
+ * the kernel, and owner_iter_tcp/udp, run by the session's start-up walk in
+ * every network namespace, store it on each socket. Where the kernel refuses
+ * those iterators, the walk asks sock_diag for each namespace's sockets
+ * instead and leaves their owners in ns_owner_seed, by socket cookie.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -17,22 +22,27 @@
 #include "lib/log.h"
 #include "lib/procscan.h"
 #include "lib/session.h"
+#include "lib/sockdiag.h"
+#include "owner.compat.skel.h"
 #include "owner.skel.h"
 #include "probes/registry.h"
 
-NS_FAMILY_SKELETON(owner)
+NS_FAMILY_SKELETONS(owner)
 
 #define ACCEPT_IMPACT                                                                    \
 	"sockets accepted by another process than the listener's are attributed to the " \
 	"listener's process"
+#define ITER_IMPACT "owners of sockets open before start-up come from sock_diag and /proc"
 
-static const struct ns_optional_prog owner_optional[] = {
-	{ "owner_sys_exit_accept4", ACCEPT_IMPACT },
-	{ "owner_sys_exit_accept", ACCEPT_IMPACT },
-	{ "owner_sock_create",
-	  "sockets that never connect or listen (UDP) have no owner; their drops are attributed "
-	  "to the process they happen in" },
-	{ NULL, NULL },
+static const struct ns_prog_spec owner_programs[] = {
+	{ .name = "owner_sys_exit_accept4", .fallback = ACCEPT_IMPACT },
+	{ .name = "owner_sys_exit_accept", .fallback = ACCEPT_IMPACT },
+	{ .name = "owner_sock_create",
+	  .fallback = "sockets that never connect or listen (UDP) have no owner; their drops are "
+		      "attributed to the process they happen in" },
+	{ .name = "owner_iter_tcp", .fallback = ITER_IMPACT, .fallback_flags = NS_FB_OWNER_SEED },
+	{ .name = "owner_iter_udp", .fallback = ITER_IMPACT, .fallback_flags = NS_FB_OWNER_SEED },
+	{ NULL },
 };
 
 struct inode_fill {
@@ -53,10 +63,11 @@ static int add_inode_owner(__u64 inode, const struct ns_owner *owner, void *ctx)
 	return 0;
 }
 
-static int owner_started(struct ns_session *s, void *skel_ptr)
+static int owner_started(struct ns_session *s, struct bpf_object *obj)
 {
-	struct owner_bpf *skel = skel_ptr;
-	struct inode_fill fill = { .map_fd = bpf_map__fd(skel->maps.owner_inodes) };
+	struct inode_fill fill = {
+		.map_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "owner_inodes")),
+	};
 	int err;
 
 	err = ns_proc_socket_owners(ns_session__config(s), add_inode_owner, &fill);
@@ -69,9 +80,97 @@ static int owner_started(struct ns_session *s, void *skel_ptr)
 	return 0;
 }
 
+#define SEED_MAX_LISTENERS 4096
+
+/* One network namespace's sockets, seen through sock_diag. */
+struct seed_walk {
+	int inodes_fd;
+	int seed_fd;
+	__u16 listening[SEED_MAX_LISTENERS]; /* local ports of TCP listeners */
+	size_t nlistening;
+	unsigned long long seeded;
+	unsigned long long full;
+};
+
+static int note_listener(const struct ns_diag_sock *sk, void *ctx)
+{
+	struct seed_walk *w = ctx;
+
+	if (w->nlistening < SEED_MAX_LISTENERS)
+		w->listening[w->nlistening++] = sk->lport;
+	return 0;
+}
+
+static bool is_listening(const struct seed_walk *w, __u16 port)
+{
+	for (size_t i = 0; i < w->nlistening; i++)
+		if (w->listening[i] == port)
+			return true;
+	return false;
+}
+
+/*
+ * The socket's owner as the start-up iterator would record it: the process
+ * that holds it, if any; a TCP socket nobody holds may still be accept()ed, so
+ * its owner stays provisional; one on a listening port was accepted here.
+ */
+static int seed_socket(const struct ns_diag_sock *sk, void *ctx)
+{
+	struct seed_walk *w = ctx;
+	struct ns_owner owner = { 0 };
+	bool tcp = sk->protocol == IPPROTO_TCP;
+
+	if (!sk->inode || bpf_map_lookup_elem(w->inodes_fd, &sk->inode, &owner)) {
+		memset(&owner, 0, sizeof(owner));
+		if (tcp)
+			owner.flags = NS_OWNER_PROVISIONAL;
+	}
+	if (tcp && sk->state != TCP_LISTEN && is_listening(w, sk->lport))
+		owner.flags |= NS_OWNER_PASSIVE;
+	if (!bpf_map_update_elem(w->seed_fd, &sk->cookie, &owner, BPF_NOEXIST))
+		w->seeded++;
+	else if (errno != EEXIST)
+		w->full++;
+	return 0;
+}
+
+/* Not time-wait or request sockets (TCP state numbers are the kernel's uapi): no owner storage. */
+#define SEED_TCP_STATES (NS_DIAG_ALL_STATES & ~(1U << TCP_SYN_RECV) & ~(1U << TCP_TIME_WAIT))
+
+static int owner_netns(struct ns_session *s, struct bpf_object *obj, __u64 netns_ino)
+{
+	struct seed_walk *w;
+	int err;
+
+	if (!(ns_session__fallbacks(s) & NS_FB_OWNER_SEED))
+		return 0;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->inodes_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "owner_inodes"));
+	w->seed_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_owner_seed"));
+	err = ns_sockdiag_dump(IPPROTO_TCP, NS_DIAG_LISTEN, false, note_listener, w);
+	if (!err)
+		err = ns_sockdiag_dump(IPPROTO_TCP, SEED_TCP_STATES, false, seed_socket, w);
+	if (!err)
+		err = ns_sockdiag_dump(IPPROTO_UDP, NS_DIAG_ALL_STATES, false, seed_socket, w);
+	if (err)
+		ns_log(NS_LOG_WARN, "reading sockets of network namespace %llu: %s",
+		       (unsigned long long)netns_ino, strerror(-err));
+	else if (w->full)
+		ns_log(NS_LOG_WARN, "%llu open sockets left without an owner: too many to record",
+		       w->full);
+	ns_log(NS_LOG_DEBUG, "network namespace %llu: %llu open sockets from sock_diag",
+	       (unsigned long long)netns_ino, w->seeded);
+	free(w);
+	/* A namespace that cannot be read is not worth stopping for. */
+	return 0;
+}
+
 const struct ns_family ns_owner_family = {
 	.name = "owner",
 	NS_FAMILY_SKELETON_OPS(owner),
-	.optional = owner_optional,
+	.programs = owner_programs,
 	.started = owner_started,
+	.netns = owner_netns,
 };
