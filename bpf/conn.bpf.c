@@ -10,7 +10,9 @@
  * following tcp_send_reset, or at tcp_destroy_sock at the latest. An accepted
  * socket whose accept() has not been seen yet is also held until destroy, so
  * it is reported with the process that accepted it. Closes still held when
- * tracing stops are reported by conn_iter_pending.
+ * tracing stops are reported by conn_iter_pending; where the kernel refuses
+ * that iterator, a held close is also kept, ready to report, in conn_held
+ * (NS_FB_CONN_HELD), which user space reads at exit.
  */
 #include "lib/common.bpf.h"
 #include "lib/owner.bpf.h"
@@ -24,6 +26,7 @@
 #define NS_EADDRNOTAVAIL 99
 #define NS_EPIPE 32
 #define NS_RCV_SHUTDOWN 1
+#define CONN_HELD_MAX 65536
 
 enum conn_state_flag {
 	CONN_RST_SENT = 1U << 0,
@@ -58,6 +61,14 @@ struct {
 	__type(value, struct conn_state);
 } conn_states SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, CONN_HELD_MAX);
+	__type(key, __u64);
+	__type(value, struct ns_conn_held);
+} conn_held SEC(".maps");
+
 static __always_inline struct conn_state *conn_state_new(const struct sock *sk)
 {
 	struct conn_state *st;
@@ -76,18 +87,10 @@ static __always_inline struct conn_state *conn_state_get(const struct sock *sk)
 	return bpf_sk_storage_get(&conn_states, (struct sock *)sk, 0, 0);
 }
 
-/* Reserves a connection event for @owner and @t unless a filter rejects it. */
-static __always_inline struct ns_conn_event *conn_event_new(const struct ns_owner *owner,
-							    const struct ns_tuple *t, __u64 cookie,
-							    enum ns_conn_action action)
+/* Fills every field of @e but the header's time and type. */
+static __always_inline void conn_event_init(struct ns_conn_event *e, const struct ns_owner *owner,
+					    const struct ns_tuple *t, enum ns_conn_action action)
 {
-	struct ns_conn_event *e;
-
-	if (!ns_filter_pass(owner, t))
-		return NULL;
-	e = ns_event_reserve(sizeof(*e), NS_EVENT_CONN, cookie);
-	if (!e)
-		return NULL;
 	if (owner)
 		e->owner = *owner;
 	else
@@ -101,6 +104,23 @@ static __always_inline struct ns_conn_event *conn_event_new(const struct ns_owne
 	e->close_reason = NS_CLOSE_UNKNOWN;
 	e->flags = 0;
 	e->pad = 0;
+}
+
+/* Reserves an event about socket @sk for @owner and @t unless a filter rejects it. */
+static __always_inline struct ns_conn_event *conn_event_new(const void *sk,
+							    const struct ns_owner *owner,
+							    const struct ns_tuple *t, __u64 cookie,
+							    enum ns_conn_action action)
+{
+	struct ns_conn_event *e;
+
+	if (!ns_filter_pass(owner, t))
+		return NULL;
+	e = ns_event_reserve(sizeof(*e), NS_EVENT_CONN, cookie);
+	if (!e)
+		return NULL;
+	e->hdr.netns = ns_sock_netns(sk);
+	conn_event_init(e, owner, t, action);
 	return e;
 }
 
@@ -109,13 +129,13 @@ static __always_inline void conn_read_stats(const struct sock *sk, struct ns_con
 	const struct tcp_sock *tp = ns_view(struct tcp_sock, sk);
 	__u64 done = 1ULL << bpf_core_enum_value(enum sock_flags, SOCK_DONE);
 
-	s->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
+	s->bytes_sent = NS_RD(tp, bytes_sent) - NS_RD(tp, bytes_retrans);
 	/* bytes_received counts the peer's FIN; tcp_fin() sets SOCK_DONE with it. */
-	s->bytes_received = tp->bytes_received;
+	s->bytes_received = NS_RD(tp, bytes_received);
 	if (s->bytes_received && (sk->__sk_common.skc_flags & done))
 		s->bytes_received--;
-	s->srtt_us = tp->srtt_us >> 3;
-	s->retransmits = tp->total_retrans;
+	s->srtt_us = NS_RD(tp, srtt_us) >> 3;
+	s->retransmits = NS_RD(tp, total_retrans);
 }
 
 static __always_inline bool conn_state_is_fin(__u8 state)
@@ -143,6 +163,42 @@ static __always_inline enum ns_close_reason conn_close_reason(const struct conn_
 	return NS_CLOSE_UNKNOWN;
 }
 
+/* The close in @st as an event, for @owner, ended by @reason. */
+static __always_inline void conn_close_fill(struct ns_conn_event *e, const struct conn_state *st,
+					    enum ns_close_reason reason)
+{
+	e->hdr.ts_ns = st->close_ns;
+	e->stats = st->stats;
+	e->start_ns = st->start_ns;
+	e->error = st->error;
+	e->close_reason = reason == NS_CLOSE_UNKNOWN ? NS_CLOSE_OTHER : reason;
+	if (st->flags & CONN_PREEXISTING)
+		e->flags |= NS_CONN_PREEXISTING;
+}
+
+/*
+ * Keeps the close held back in @st in conn_held, as it would be reported
+ * now. The filters see the owner known now: a pending accept() that names
+ * another process is folded in by user space, unfiltered.
+ */
+static __always_inline void conn_hold(const struct sock *sk, const struct conn_state *st,
+				      const struct ns_owner *owner)
+{
+	struct ns_conn_held held;
+	__u64 key = (__u64)sk;
+
+	if (!ns_filter_pass(owner, &st->tuple))
+		return;
+	conn_event_init(&held.event, owner, &st->tuple, NS_CONN_CLOSE);
+	held.event.hdr.cookie = bpf_get_socket_cookie((struct sock *)sk);
+	held.event.hdr.type = NS_EVENT_CONN;
+	held.event.hdr.size = sizeof(held.event);
+	held.event.hdr.netns = ns_sock_netns(sk);
+	conn_close_fill(&held.event, st, conn_close_reason(st, true));
+	held.sk = key;
+	bpf_map_update_elem(&conn_held, &key, &held, BPF_ANY);
+}
+
 /*
  * Reports the close snapshotted in @st if its reason and owner are known, or
  * unconditionally when @final (the socket is being destroyed).
@@ -153,26 +209,26 @@ static __always_inline void conn_report_close(const struct sock *sk, struct conn
 	enum ns_close_reason reason;
 	struct ns_conn_event *e;
 	struct ns_owner *owner;
+	__u64 key = (__u64)sk;
 
 	if (!(st->flags & CONN_CLOSED) || (st->flags & CONN_REPORTED))
 		return;
 	reason = conn_close_reason(st, final);
 	owner = ns_owner_get(sk);
 	if (!final &&
-	    (reason == NS_CLOSE_UNKNOWN || !owner || (owner->flags & NS_OWNER_PROVISIONAL)))
+	    (reason == NS_CLOSE_UNKNOWN || !owner || (owner->flags & NS_OWNER_PROVISIONAL))) {
+		if (ns_fallbacks & NS_FB_CONN_HELD)
+			conn_hold(sk, st, owner);
 		return;
+	}
 	st->flags |= CONN_REPORTED;
-	e = conn_event_new(owner, &st->tuple, bpf_get_socket_cookie((struct sock *)sk),
+	if (ns_fallbacks & NS_FB_CONN_HELD)
+		bpf_map_delete_elem(&conn_held, &key);
+	e = conn_event_new(sk, owner, &st->tuple, bpf_get_socket_cookie((struct sock *)sk),
 			   NS_CONN_CLOSE);
 	if (!e)
 		return;
-	e->hdr.ts_ns = st->close_ns;
-	e->stats = st->stats;
-	e->start_ns = st->start_ns;
-	e->error = st->error;
-	e->close_reason = reason == NS_CLOSE_UNKNOWN ? NS_CLOSE_OTHER : reason;
-	if (st->flags & CONN_PREEXISTING)
-		e->flags |= NS_CONN_PREEXISTING;
+	conn_close_fill(e, st, reason);
 	ns_event_submit(e, sizeof(*e));
 }
 
@@ -194,7 +250,7 @@ static __always_inline void conn_on_connect_failed(const struct sock *sk, struct
 		error = NS_EADDRNOTAVAIL;
 	else if (!error)
 		error = NS_ECONNABORTED;
-	e = conn_event_new(ns_owner_get(sk), &t, bpf_get_socket_cookie((struct sock *)sk),
+	e = conn_event_new(sk, ns_owner_get(sk), &t, bpf_get_socket_cookie((struct sock *)sk),
 			   NS_CONN_CONNECT_FAILED);
 	if (!e)
 		return;
@@ -236,7 +292,7 @@ static __always_inline void conn_on_connected(const struct sock *sk, const struc
 	struct ns_tuple t;
 
 	ns_sock_tuple(sk, &t);
-	e = conn_event_new(ns_owner_get(sk), &t, bpf_get_socket_cookie((struct sock *)sk),
+	e = conn_event_new(sk, ns_owner_get(sk), &t, bpf_get_socket_cookie((struct sock *)sk),
 			   NS_CONN_CONNECT);
 	if (!e)
 		return;
@@ -352,7 +408,8 @@ static __always_inline int conn_on_accept(long fd)
 	if (!sk)
 		return 0;
 	ns_sock_tuple(sk, &t);
-	e = conn_event_new(&owner, &t, ns_view(struct sock, sk)->__sk_common.skc_cookie.counter,
+	e = conn_event_new(sk, &owner, &t,
+			   NS_RD(ns_view(struct sock, sk), __sk_common.skc_cookie.counter),
 			   NS_CONN_ACCEPT);
 	if (e)
 		ns_event_submit(e, sizeof(*e));

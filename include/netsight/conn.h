@@ -65,7 +65,19 @@ struct ns_conn_event {
 	__u8 pad;
 };
 
+/*
+ * A close held back (reason or owner not known yet), as it would be reported
+ * if the socket went now, and the socket's address: the value of conn_held,
+ * keyed by that address, where the kernel refuses the iterator that reports
+ * held closes at exit.
+ */
+struct ns_conn_held {
+	struct ns_conn_event event;
+	__u64 sk;
+};
+
 _Static_assert(sizeof(struct ns_conn_stats) == 24, "ns_conn_stats layout");
 _Static_assert(sizeof(struct ns_conn_event) == 144, "ns_conn_event layout");
+_Static_assert(sizeof(struct ns_conn_held) == 152, "ns_conn_held layout");
 
 #endif /* NETSIGHT_CONN_H */

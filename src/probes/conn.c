@@ -5,17 +5,19 @@
  * counted from the start of tracing and the record says so.
  */
 #include <errno.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include <netsight/conn.h>
 
+#include "conn.compat.skel.h"
 #include "conn.skel.h"
 #include "lib/errnames.h"
-#include "lib/iter.h"
+#include "lib/session.h"
 #include "probes/conn.h"
 #include "probes/registry.h"
 
-NS_FAMILY_SKELETON(conn)
+NS_FAMILY_SKELETONS(conn)
 
 static const char *const action_names[NS_CONN_ACTION_MAX] = {
 #define NS_X(id, name) [NS_CONN_##id] = name,
@@ -64,7 +66,7 @@ int ns_conn_decode(const void *data, size_t size, const struct ns_decode_ctx *ct
 
 	if (size < sizeof(*e) || !action)
 		return -EINVAL;
-	ns_record_init(rec, e->hdr.ts_ns + ctx->boot_to_epoch_ns, action);
+	ns_record_from_event(rec, &e->hdr, ctx, action);
 	rec->owner = e->owner;
 	rec->tuple = e->tuple;
 	rec->direction = e->owner.flags & NS_OWNER_PASSIVE ? NS_DIR_INGRESS : NS_DIR_EGRESS;
@@ -101,34 +103,55 @@ static const struct ns_column conn_columns[] = {
 	{ .header = NULL },
 };
 
-/* Closes still waiting for their reason or owner are reported now, not lost. */
-static int conn_finish(struct ns_session *s, void *skel_ptr)
+/*
+ * Reports the closes the kernel side still holds back (conn_held), with the
+ * process that accept()ed the socket if that is parked in ns_accepted.
+ */
+static int report_held(struct ns_session *s, struct bpf_object *obj)
 {
-	struct conn_bpf *skel = skel_ptr;
-	struct bpf_link *link;
-	int err;
+	int held = bpf_map__fd(bpf_object__find_map_by_name(obj, "conn_held"));
+	int accepted = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_accepted"));
+	__u64 key, next, *prev = NULL;
+	struct ns_conn_held h;
 
-	(void)s;
-	link = ns_iter_attach_map(skel->progs.conn_iter_pending, skel->maps.conn_states);
-	if (!link)
-		return -errno;
-	err = ns_iter_run(link);
-	bpf_link__destroy(link);
-	return err;
+	while (!bpf_map_get_next_key(held, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(held, &key, &h))
+			continue; /* gone meanwhile: reported by the kernel side */
+		if (!bpf_map_lookup_elem(accepted, &h.sk, &h.event.owner))
+			h.event.owner.flags |= NS_OWNER_PASSIVE;
+		ns_session__deliver(s, &h.event, sizeof(h.event));
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/* Closes still waiting for their reason or owner are reported now, not lost. */
+static int conn_finish(struct ns_session *s, struct bpf_object *obj)
+{
+	if (ns_session__usable(s, "conn_iter_pending"))
+		return ns_session__run_iter(s, "conn_iter_pending");
+	if (ns_session__fallbacks(s) & NS_FB_CONN_HELD)
+		return report_held(s, obj);
+	return 0;
 }
 
 #define ACCEPT_IMPACT "accept events are not reported"
 
-static const struct ns_optional_prog conn_optional[] = {
-	{ "conn_sys_exit_accept4", ACCEPT_IMPACT },
-	{ "conn_sys_exit_accept", ACCEPT_IMPACT },
-	{ NULL, NULL },
+static const struct ns_prog_spec conn_programs[] = {
+	{ .name = "conn_sys_exit_accept4", .fallback = ACCEPT_IMPACT },
+	{ .name = "conn_sys_exit_accept", .fallback = ACCEPT_IMPACT },
+	{ .name = "conn_iter_pending",
+	  .fallback = "closes still held back when tracing stops are read from a map",
+	  .fallback_flags = NS_FB_CONN_HELD,
+	  .iter_map = "conn_states" },
+	{ NULL },
 };
 
 const struct ns_family ns_conn_family = {
 	.name = "conn",
 	NS_FAMILY_SKELETON_OPS(conn),
-	.optional = conn_optional,
+	.programs = conn_programs,
 	.finish = conn_finish,
 	.event_type = NS_EVENT_CONN,
 	.event_size = sizeof(struct ns_conn_event),
