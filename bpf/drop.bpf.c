@@ -67,22 +67,22 @@ static __always_inline void drop_where(struct ns_drop_event *e, const struct sk_
 				       const struct sock *sk)
 {
 	const struct sk_buff *skb = ns_view(struct sk_buff, skb_ptr);
-	const struct net_device *dev = skb->dev;
+	const struct net_device *dev = ns_view(struct net_device, NS_RD(skb, dev));
 
 	if (dev) {
-		e->netns = dev->nd_net.net->ns.inum;
-		e->ifindex = dev->ifindex;
-		__builtin_memcpy(e->ifname, dev->name, NS_IFNAME_LEN);
+		e->hdr.netns = ns_skb_netns(skb_ptr);
+		e->ifindex = NS_RD(dev, ifindex);
+		NS_RD_INTO(&e->ifname, dev, name);
 		return;
 	}
-	e->netns = ns_sock_netns(sk);
-	e->ifindex = skb->skb_iif;
+	e->hdr.netns = ns_sock_netns(sk);
+	e->ifindex = NS_RD(skb, skb_iif);
 	__builtin_memset(e->ifname, 0, NS_IFNAME_LEN);
 }
 
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(drop_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
-	     struct sock *rx_sk)
+/* @rx_sk: the receiving socket, where the tracepoint passes it (6.12 does, 6.1 not), or NULL. */
+static __always_inline void drop_on_kfree(struct sk_buff *skb, void *location, __u32 reason,
+					  struct sock *rx_sk)
 {
 	__u32 slot = drop_reason_slot(reason);
 	struct ns_owner context, *owner = NULL;
@@ -94,7 +94,7 @@ int BPF_PROG(drop_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_
 
 	wanted = bpf_map_lookup_elem(&drop_wanted, &slot);
 	if (!wanted || !*wanted)
-		return 0;
+		return;
 	sk = rx_sk ? rx_sk : skb->sk;
 	if (sk)
 		owner = ns_owner_get(sk);
@@ -109,21 +109,36 @@ int BPF_PROG(drop_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_
 	else
 		__builtin_memset(&t, 0, sizeof(t));
 	if (!ns_filter_pass(owner, &t))
-		return 0;
+		return;
 	if (ns_cfg.flags & NS_CFG_SUMMARY) {
 		drop_count(slot, (__u64)location, reason, owner, attribution);
-		return 0;
+		return;
 	}
 	e = ns_event_reserve(sizeof(*e), NS_EVENT_DROP, 0);
 	if (!e)
-		return 0;
+		return;
 	e->owner = *owner;
 	e->tuple = t;
 	e->location = (__u64)location;
 	e->reason = reason;
 	e->attribution = attribution;
-	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	drop_where(e, skb, sk);
 	ns_event_submit(e, sizeof(*e));
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(drop_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *rx_sk)
+{
+	drop_on_kfree(skb, location, reason, rx_sk);
+	return 0;
+}
+
+/* Older kernels' tracepoint has no rx_sk (6.1): packets are attributed through skb->sk. */
+SEC("?tp_btf/kfree_skb")
+int BPF_PROG(drop_kfree_skb_norx, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	drop_on_kfree(skb, location, reason, NULL);
 	return 0;
 }

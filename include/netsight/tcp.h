@@ -10,6 +10,7 @@
 
 #define NS_TCP_ACTIONS(X)                         \
 	X(RETRANSMIT, "retransmit")               \
+	X(RETRANSMIT_FAILED, "retransmit_failed") \
 	X(SYNACK_RETRANSMIT, "synack_retransmit") \
 	X(RESET_SENT, "reset_sent")               \
 	X(RESET_RECEIVED, "reset_received")       \
@@ -38,8 +39,14 @@ struct ns_tcp_event {
 	struct ns_event_hdr hdr;
 	struct ns_owner owner;
 	struct ns_tuple tuple;
-	__u32 count; /* segments retransmitted, or overflows since the last event */
-	__s32 error; /* retransmit: the transmit error (positive errno), 0 if sent */
+	/*
+	 * retransmit: segments the kernel counted in TcpRetransSegs;
+	 * retransmit_failed: segments of the attempt; listen_overflow: overflows
+	 * since the last event.
+	 */
+	__u32 count;
+	/* retransmit(_failed): the attempt's error (positive errno), 0 if it went out */
+	__s32 error;
 	__u32 backlog; /* listen_overflow: the listener's accept queue limit */
 	__u32 queue; /* listen_overflow: its accept queue length */
 	__u32 rst_reason; /* enum sk_rst_reason, with NS_TCP_HAS_RST_REASON */
@@ -60,6 +67,7 @@ struct ns_tcp_key {
 /* What the summary counts per key; output names live in the record field table. */
 enum ns_tcp_counter {
 	NS_TCPC_RETRANSMITS,
+	NS_TCPC_RETRANSMITS_FAILED,
 	NS_TCPC_SYNACK_RETRANSMITS,
 	NS_TCPC_RESETS_RECEIVED,
 	NS_TCPC_RESETS_SENT,

@@ -143,6 +143,25 @@ void ns_ksyms__format(const struct ns_ksyms *ks, __u64 addr, char *buf, size_t l
 		 (unsigned long long)(addr - ks->syms[lo - 1].addr));
 }
 
+int ns_ksyms__range(const struct ns_ksyms *ks, const char *name, __u64 *start, __u64 *end)
+{
+	if (ks->restricted)
+		return -EPERM;
+	/* Sorted by address, so the next higher address ends the symbol. */
+	for (size_t i = 0; i < ks->count; i++) {
+		if (strcmp(ks->names + ks->syms[i].name, name))
+			continue;
+		*start = ks->syms[i].addr;
+		*end = *start;
+		for (size_t j = i + 1; j < ks->count && *end == *start; j++)
+			*end = ks->syms[j].addr;
+		if (*end == *start)
+			return -ENOENT;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 static struct {
 	struct ns_ksyms *ks;
 	int load_errno;

@@ -23,6 +23,13 @@ void ns_ksyms__free(struct ns_ksyms *ks);
 bool ns_ksyms__restricted(const struct ns_ksyms *ks);
 size_t ns_ksyms__count(const struct ns_ksyms *ks);
 
+/*
+ * Where the function @name lies: [*start, *end), up to the next symbol.
+ * -ENOENT if there is no such symbol (or nothing after it), -EPERM if the
+ * addresses are hidden.
+ */
+int ns_ksyms__range(const struct ns_ksyms *ks, const char *name, __u64 *start, __u64 *end);
+
 /* "tcp_v4_rcv+0x91"; "0xffffffff81234567" when no symbol covers @addr. */
 void ns_ksyms__format(const struct ns_ksyms *ks, __u64 addr, char *buf, size_t len);
 

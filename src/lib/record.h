@@ -42,6 +42,7 @@ enum ns_kind {
 	X(BYTES_RECEIVED, "destination.bytes", "source.bytes", NS_KIND_BYTES, NULL) \
 	X(RTT, "tcp.rtt_ms", NULL, NS_KIND_MILLIS, NULL)                            \
 	X(RETRANSMITS, "tcp.retransmits", NULL, NS_KIND_U64, NULL)                  \
+	X(RETRANSMITS_FAILED, "tcp.retransmits_failed", NULL, NS_KIND_U64, NULL)    \
 	X(CLOSE_REASON, "tcp.close_reason", NULL, NS_KIND_STR, NULL)                \
 	X(PREEXISTING, "tcp.preexisting", NULL, NS_KIND_BOOL, "pre-existing")       \
 	X(IANA_NUMBER, "network.iana_number", NULL, NS_KIND_KEYWORD, NULL)          \

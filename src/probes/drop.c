@@ -13,6 +13,7 @@
 
 #include <netsight/drop.h>
 
+#include "drop.compat.skel.h"
 #include "drop.skel.h"
 #include "lib/btf_enum.h"
 #include "lib/session.h"
@@ -20,7 +21,7 @@
 #include "probes/drop.h"
 #include "probes/registry.h"
 
-NS_FAMILY_SKELETON(drop)
+NS_FAMILY_SKELETONS(drop)
 
 static const char *const attribution_names[NS_ATTR_MAX] = {
 #define NS_X(id, name) [NS_ATTR_##id] = name,
@@ -94,10 +95,20 @@ void ns_drop_select(const __u8 wanted[NS_DROP_REASON_SLOTS])
 	memcpy(drop.wanted, wanted, sizeof(drop.wanted));
 }
 
-static int drop_prepare(struct ns_session *s, void *skel_ptr)
+void ns_drop_all_reasons(__u8 wanted[NS_DROP_REASON_SLOTS])
 {
-	struct drop_bpf *skel = skel_ptr;
-	int fd = bpf_map__fd(skel->maps.drop_wanted);
+	static const char *const not_drops[] = { "NOT_DROPPED_YET", "CONSUMED" };
+	__s64 reason;
+
+	memset(wanted, 1, NS_DROP_REASON_SLOTS);
+	for (size_t i = 0; i < sizeof(not_drops) / sizeof(not_drops[0]); i++)
+		if (!ns_enum_names_find(&drop.reasons, not_drops[i], &reason))
+			wanted[ns_drop_reason_slot(reason)] = 0;
+}
+
+static int drop_prepare(struct ns_session *s, struct bpf_object *obj)
+{
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "drop_wanted"));
 
 	(void)s;
 	for (__u32 slot = 0; slot < NS_DROP_REASON_SLOTS; slot++)
@@ -114,7 +125,7 @@ int ns_drop_decode(const void *data, size_t size, const struct ns_decode_ctx *ct
 
 	if (size < sizeof(*e) || e->attribution >= NS_ATTR_MAX || !e->attribution)
 		return -EINVAL;
-	ns_record_init(rec, e->hdr.ts_ns + ctx->boot_to_epoch_ns, "drop");
+	ns_record_from_event(rec, &e->hdr, ctx, "drop");
 	rec->owner = e->owner;
 	rec->tuple = e->tuple;
 	rec->direction = NS_DIR_NONE;
@@ -124,8 +135,6 @@ int ns_drop_decode(const void *data, size_t size, const struct ns_decode_ctx *ct
 	ns_record_str(rec, NS_F_DROP_ATTRIBUTION, attribution_names[e->attribution]);
 	if (e->tuple.family)
 		ns_record_u64(rec, NS_F_IANA_NUMBER, e->tuple.protocol);
-	if (e->netns)
-		ns_record_u64(rec, NS_F_NETNS, e->netns);
 	if (e->ifname[0])
 		ns_record_str(rec, NS_F_INTERFACE_NAME, e->ifname);
 	if (e->ifindex)
@@ -206,28 +215,27 @@ static int summary_overflow(struct summary_walk *w, int totals_fd)
 	return 0;
 }
 
-static int drop_summarize(struct ns_session *s, void *skel_ptr, bool since_start, ns_record_fn emit,
-			  void *ctx)
+static int drop_summarize(struct ns_session *s, struct bpf_object *obj, bool since_start,
+			  ns_record_fn emit, void *ctx)
 {
-	struct drop_bpf *skel = skel_ptr;
 	struct summary_walk w = { .since_start = since_start, .emit = emit, .ctx = ctx };
 	int err;
 
 	w.epoch_ns = ns_session__now_epoch(s);
 	ns_counts_begin(&drop.counts, sizeof(struct ns_drop_key), 1);
-	err = ns_map_for_each_percpu(bpf_map__fd(skel->maps.drop_summary),
+	err = ns_map_for_each_percpu(bpf_map__fd(bpf_object__find_map_by_name(obj, "drop_summary")),
 				     sizeof(struct ns_drop_key), sizeof(struct ns_drop_count),
 				     summary_key, &w);
 	if (!err)
-		err = summary_overflow(&w, bpf_map__fd(skel->maps.drop_totals));
+		err = summary_overflow(
+			&w, bpf_map__fd(bpf_object__find_map_by_name(obj, "drop_totals")));
 	if (!err)
 		ns_counts_end(&drop.counts, since_start);
 	return err;
 }
 
-static void drop_destroy(void *skel)
+static void drop_release(void)
 {
-	drop_skel_destroy(skel);
 	ns_counts_release(&drop.counts);
 	ns_enum_names_release(&drop.reasons);
 	ns_enum_names_release(&drop.subsystems);
@@ -257,13 +265,22 @@ static const struct ns_column drop_summary_columns[] = {
 	{ .header = NULL },
 };
 
+static const struct ns_prog_spec drop_programs[] = {
+	{ .name = "drop_kfree_skb",
+	  .fallback = "this kernel's kfree_skb has no receiving socket: drops are attributed "
+		      "through the packet's socket only",
+	  .alternative = "drop_kfree_skb_norx",
+	  .tracepoint = "kfree_skb",
+	  .tracepoint_args = 4 },
+	{ NULL },
+};
+
 const struct ns_family ns_drop_family = {
 	.name = "drop",
-	.open = drop_skel_open,
-	.destroy = drop_destroy,
-	.object = drop_skel_object,
-	.configure = drop_skel_configure,
+	NS_FAMILY_SKELETON_OPS(drop),
+	.programs = drop_programs,
 	.prepare = drop_prepare,
+	.release = drop_release,
 	.summarize = drop_summarize,
 	.summary_columns = drop_summary_columns,
 	.event_type = NS_EVENT_DROP,

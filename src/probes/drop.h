@@ -21,6 +21,11 @@ const char *ns_drop_reason_name(__u32 reason, char *buf, size_t len);
 __u32 ns_drop_reason_slot(__u32 reason);
 /* Which reason slots to report (1 = report); applied when the family loads. */
 void ns_drop_select(const __u8 wanted[NS_DROP_REASON_SLOTS]);
+/*
+ * The slots of every reason that is a drop, leaving out "not dropped" and
+ * "consumed" (which kfree_skb also reports); needs the loaded names.
+ */
+void ns_drop_all_reasons(__u8 wanted[NS_DROP_REASON_SLOTS]);
 
 int ns_drop_decode(const void *data, size_t size, const struct ns_decode_ctx *ctx,
 		   struct ns_record *rec);

@@ -15,14 +15,18 @@
 
 #include "lib/btf_enum.h"
 #include "lib/errnames.h"
-#include "lib/iter.h"
+#include "lib/ksyms.h"
+#include "lib/log.h"
+#include "lib/objvar.h"
 #include "lib/session.h"
 #include "lib/snapshot.h"
+#include "lib/sockdiag.h"
 #include "probes/registry.h"
 #include "probes/tcp.h"
+#include "tcp.compat.skel.h"
 #include "tcp.skel.h"
 
-NS_FAMILY_SKELETON(tcp)
+NS_FAMILY_SKELETONS(tcp)
 
 static const char *const action_names[NS_TCP_ACTION_MAX] = {
 #define NS_X(id, name) [NS_TCP_##id] = name,
@@ -33,6 +37,7 @@ static const char *const action_names[NS_TCP_ACTION_MAX] = {
 /* Where each summary counter goes in output. */
 static const enum ns_field counter_fields[NS_TCPC_MAX] = {
 	[NS_TCPC_RETRANSMITS] = NS_F_RETRANSMITS,
+	[NS_TCPC_RETRANSMITS_FAILED] = NS_F_RETRANSMITS_FAILED,
 	[NS_TCPC_SYNACK_RETRANSMITS] = NS_F_SYNACK_RETRANSMITS,
 	[NS_TCPC_RESETS_RECEIVED] = NS_F_RESETS_RECEIVED,
 	[NS_TCPC_RESETS_SENT] = NS_F_RESETS_SENT,
@@ -43,7 +48,6 @@ static const enum ns_field counter_fields[NS_TCPC_MAX] = {
 static struct {
 	struct ns_enum_names states;
 	struct ns_enum_names rst_reasons;
-	struct bpf_link *listeners; /* tcp_iter_listeners over tcp_listeners */
 	struct ns_counts counts; /* summary readings */
 } tcp;
 
@@ -52,42 +56,86 @@ const char *ns_tcp_action_name(unsigned int action)
 	return action < NS_TCP_ACTION_MAX ? action_names[action] : NULL;
 }
 
-static int tcp_prepare(struct ns_session *s, void *skel)
+/*
+ * Where tcp_v4_rcv() and tcp_v6_rcv() are, for telling the drops they count
+ * on a listener apart from overflows (bpf/lib/listener.bpf.h). Without
+ * kallsyms the ranges stay empty and every listener drop counts.
+ */
+static int set_rcv_ranges(struct bpf_object *obj)
+{
+	static const char *const funcs[] = { "tcp_v4_rcv", "tcp_v4_rcv.cold", "tcp_v6_rcv",
+					     "tcp_v6_rcv.cold" };
+	const struct ns_ksyms *ks = ns_ksyms_default();
+	__u64 ranges[4][2] = { { 0 } };
+	size_t n = 0;
+
+	for (size_t i = 0; ks && i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		if (!ns_ksyms__range(ks, funcs[i], &ranges[n][0], &ranges[n][1]))
+			n++;
+	if (!n)
+		ns_log(NS_LOG_DEBUG, "tcp_v4_rcv is not in kallsyms: listen_overflow counts "
+				     "every listener drop");
+	/* Loaded again on demand by whoever needs it later (drop locations). */
+	ns_ksyms_default_release();
+	return ns_object_var_set(obj, "tcp_rcv_ranges", ranges, sizeof(ranges));
+}
+
+static int tcp_prepare(struct ns_session *s, struct bpf_object *obj)
 {
 	static const char *const state_prefix[] = { "TCP_", NULL };
 	static const char *const rst_prefix[] = { "SK_RST_REASON_", NULL };
-	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf *btf = ns_session__btf(s);
 	int err;
 
-	(void)s;
-	(void)skel;
 	if (!btf)
 		return -errno;
-	err = ns_enum_names_load(btf, NULL, "TCP_ESTABLISHED", state_prefix, &tcp.states);
+	err = set_rcv_ranges(obj);
+	if (!err)
+		err = ns_enum_names_load(btf, NULL, "TCP_ESTABLISHED", state_prefix, &tcp.states);
 	/* Reset reasons came with Linux 6.10; without them events carry none. */
 	if (!err &&
 	    ns_enum_names_load(btf, "sk_rst_reason", NULL, rst_prefix, &tcp.rst_reasons) == -ENOMEM)
 		err = -ENOMEM;
-	btf__free(btf);
 	return err;
 }
 
-static int tcp_started(struct ns_session *s, void *skel_ptr)
+/* Overflows since the last tick become events or counts. */
+static int tcp_tick(struct ns_session *s, struct bpf_object *obj)
 {
-	struct tcp_bpf *skel = skel_ptr;
-
-	(void)s;
-	tcp.listeners = ns_iter_attach_map(skel->progs.tcp_iter_listeners,
-					   skel->maps.tcp_listeners);
-	return tcp.listeners ? 0 : -errno;
+	(void)obj;
+	if (ns_session__usable(s, "tcp_iter_listeners"))
+		return ns_session__run_iter(s, "tcp_iter_listeners");
+	if ((ns_session__fallbacks(s) & NS_FB_LISTEN_LIST) &&
+	    ns_session__usable(s, "tcp_poll_listeners"))
+		return ns_session__run_prog(s, "tcp_poll_listeners");
+	return 0;
 }
 
-/* Runs the listener iterator: overflows since the last tick become events or counts. */
-static int tcp_tick(struct ns_session *s, void *skel)
+static int seed_listener(const struct ns_diag_sock *sk, void *ctx)
 {
-	(void)s;
-	(void)skel;
-	return tcp.listeners ? ns_iter_run(tcp.listeners) : 0;
+	int fd = *(int *)ctx;
+
+	if (sk->has_drops)
+		bpf_map_update_elem(fd, &sk->cookie, &sk->drops, BPF_NOEXIST);
+	return 0;
+}
+
+/*
+ * Where iter/tcp is refused: each listener's drop count at start, so that
+ * what it drops later, once netsight meets it, is told apart.
+ */
+static int tcp_netns(struct ns_session *s, struct bpf_object *obj, __u64 netns_ino)
+{
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "tcp_listen_seed"));
+	int err;
+
+	if (!(ns_session__fallbacks(s) & NS_FB_LISTEN_SEED))
+		return 0;
+	err = ns_sockdiag_dump(IPPROTO_TCP, NS_DIAG_LISTEN, true, seed_listener, &fd);
+	if (err)
+		ns_log(NS_LOG_WARN, "reading listeners of network namespace %llu: %s",
+		       (unsigned long long)netns_ino, strerror(-err));
+	return 0;
 }
 
 int ns_tcp_decode(const void *data, size_t size, const struct ns_decode_ctx *ctx,
@@ -99,7 +147,7 @@ int ns_tcp_decode(const void *data, size_t size, const struct ns_decode_ctx *ctx
 
 	if (size < sizeof(*e) || !action)
 		return -EINVAL;
-	ns_record_init(rec, e->hdr.ts_ns + ctx->boot_to_epoch_ns, action);
+	ns_record_from_event(rec, &e->hdr, ctx, action);
 	rec->owner = e->owner;
 	rec->tuple = e->tuple;
 	/* What came in (a reset, connection attempts) has the local end as destination. */
@@ -108,7 +156,8 @@ int ns_tcp_decode(const void *data, size_t size, const struct ns_decode_ctx *ctx
 				 NS_DIR_EGRESS;
 	if ((e->flags & NS_TCP_HAS_STATE) && (name = ns_enum_names_get(&tcp.states, e->state)))
 		ns_record_str(rec, NS_F_TCP_STATE, name);
-	if (e->action == NS_TCP_RETRANSMIT || e->action == NS_TCP_LISTEN_OVERFLOW)
+	if (e->action == NS_TCP_RETRANSMIT || e->action == NS_TCP_RETRANSMIT_FAILED ||
+	    e->action == NS_TCP_LISTEN_OVERFLOW)
 		ns_record_u64(rec, NS_F_COUNT, e->count);
 	if (e->error)
 		ns_record_str(rec, NS_F_ERROR, ns_errno_name(e->error));
@@ -169,27 +218,24 @@ static int summary_key(const void *key_ptr, const void *values, int ncpus, void 
 	return 0;
 }
 
-static int tcp_summarize(struct ns_session *s, void *skel_ptr, bool since_start, ns_record_fn emit,
-			 void *ctx)
+static int tcp_summarize(struct ns_session *s, struct bpf_object *obj, bool since_start,
+			 ns_record_fn emit, void *ctx)
 {
-	struct tcp_bpf *skel = skel_ptr;
 	struct summary_walk w = { .since_start = since_start, .emit = emit, .ctx = ctx };
 	int err;
 
 	w.epoch_ns = ns_session__now_epoch(s);
 	ns_counts_begin(&tcp.counts, sizeof(struct ns_tcp_key), NS_TCPC_MAX);
-	err = ns_map_for_each_percpu(bpf_map__fd(skel->maps.tcp_summary), sizeof(struct ns_tcp_key),
-				     sizeof(struct ns_tcp_counts), summary_key, &w);
+	err = ns_map_for_each_percpu(bpf_map__fd(bpf_object__find_map_by_name(obj, "tcp_summary")),
+				     sizeof(struct ns_tcp_key), sizeof(struct ns_tcp_counts),
+				     summary_key, &w);
 	if (!err)
 		ns_counts_end(&tcp.counts, since_start);
 	return err;
 }
 
-static void tcp_destroy(void *skel)
+static void tcp_release(void)
 {
-	bpf_link__destroy(tcp.listeners);
-	tcp.listeners = NULL;
-	tcp_skel_destroy(skel);
 	ns_counts_release(&tcp.counts);
 	ns_enum_names_release(&tcp.states);
 	ns_enum_names_release(&tcp.rst_reasons);
@@ -214,6 +260,7 @@ static const struct ns_column tcp_summary_columns[] = {
 	{ .header = "PID", .width = 7, .kind = NS_COL_PID },
 	{ .header = "COMM", .width = 15, .kind = NS_COL_COMM },
 	{ .header = "RETRANS", .width = 7, .field = NS_F_RETRANSMITS },
+	{ .header = "RTXFAIL", .width = 7, .field = NS_F_RETRANSMITS_FAILED },
 	{ .header = "SYNACK", .width = 6, .field = NS_F_SYNACK_RETRANSMITS },
 	{ .header = "RST_IN", .width = 6, .field = NS_F_RESETS_RECEIVED },
 	{ .header = "RST_OUT", .width = 7, .field = NS_F_RESETS_SENT },
@@ -222,15 +269,46 @@ static const struct ns_column tcp_summary_columns[] = {
 	{ .header = NULL },
 };
 
+static const struct ns_prog_spec tcp_programs[] = {
+	{ .name = "tcp_retransmit_skb",
+	  .fallback = "no retransmit_failed events: this kernel reports only retransmissions "
+		      "that went out",
+	  .alternative = "tcp_retransmit_skb_sent",
+	  .tracepoint = "tcp_retransmit_skb",
+	  .tracepoint_args = 3 },
+	{ .name = "tcp_send_reset",
+	  .fallback = "reset_sent events carry no reason, and this kernel reports no resets "
+		      "for segments that matched no socket",
+	  .alternative = "tcp_send_reset_noreason",
+	  .tracepoint = "tcp_send_reset",
+	  .tracepoint_args = 3 },
+	{ .name = "tcp_kfree_skb",
+	  .fallback = "listen_overflow also counts segments a listener dropped for pending "
+		      "connection requests",
+	  .tracepoint = "kfree_skb",
+	  .tracepoint_args = 4 },
+	{ .name = "tcp_iter_listeners",
+	  .fallback = "listeners are kept in a map and polled by an on-demand program",
+	  .fallback_flags = NS_FB_LISTEN_LIST,
+	  .iter_map = "tcp_listeners" },
+	{ .name = "tcp_poll_listeners",
+	  .fallback = "without the listener iterator either, SYN-stage listen overflows are "
+		      "reported when the listener closes" },
+	{ .name = "tcp_iter_start",
+	  .fallback = "listeners open before start-up are watched from when netsight first "
+		      "meets them, counted from their drops at start (sock_diag)",
+	  .fallback_flags = NS_FB_LISTEN_SEED },
+	{ NULL },
+};
+
 const struct ns_family ns_tcp_family = {
 	.name = "tcp",
-	.open = tcp_skel_open,
-	.destroy = tcp_destroy,
-	.object = tcp_skel_object,
-	.configure = tcp_skel_configure,
+	NS_FAMILY_SKELETON_OPS(tcp),
+	.programs = tcp_programs,
 	.prepare = tcp_prepare,
-	.started = tcp_started,
+	.netns = tcp_netns,
 	.tick = tcp_tick,
+	.release = tcp_release,
 	.summarize = tcp_summarize,
 	.summary_columns = tcp_summary_columns,
 	.event_type = NS_EVENT_TCP,
