@@ -8,5 +8,12 @@
 extern const struct ns_command ns_cmd_conns;
 extern const struct ns_command ns_cmd_drops;
 extern const struct ns_command ns_cmd_tcp;
+extern const struct ns_command ns_cmd_doctor;
+
+/* Every command, in the order --help lists them; NULL-terminated. */
+extern const struct ns_command *const ns_commands[];
+
+/* The command called @name, or NULL. */
+const struct ns_command *ns_command_find(const char *name);
 
 #endif /* NETSIGHT_CLI_COMMANDS_H */

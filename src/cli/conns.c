@@ -4,21 +4,23 @@
 #include "cli/run.h"
 #include "probes/registry.h"
 
+static const struct ns_family *const conns_families[] = { &ns_conn_family, NULL };
+
 static int run_conns(const struct ns_cli_opts *o)
 {
-	static const struct ns_family *const families[] = { &ns_conn_family };
-
-	return ns_run(o, "TCP connections", families, 1);
+	return ns_run(o, "TCP connections", conns_families);
 }
 
 static const struct ns_option_group conns_groups[] = {
 	{ "Filters", ns_filter_options },
 	{ "Output", ns_output_options },
+	{ "Kernel", ns_kernel_options },
 	{ NULL, NULL },
 };
 
 const struct ns_command ns_cmd_conns = {
 	.name = "conns",
+	.families = conns_families,
 	.summary = "TCP connections: connect, accept, failures and closes, by owning process",
 	.description =
 		"Report every TCP connection on this host, in every network namespace, IPv4 and\n"

@@ -56,17 +56,15 @@ static int mark(__u8 *wanted, const char *name, __u8 value, const char *option)
 	return 0;
 }
 
-/* What to report: everything but "not dropped" and "consumed", then the options. */
+/* What to report: every drop (or none with --reason), then the options. */
 static int select_reasons(const struct ns_cli_opts *o)
 {
-	static const char *const not_drops[] = { "NOT_DROPPED_YET", "CONSUMED" };
 	__u8 wanted[NS_DROP_REASON_SLOTS];
-	__s64 reason;
 
-	memset(wanted, o->nreasons ? 0 : 1, sizeof(wanted));
-	for (size_t i = 0; i < 2; i++)
-		if (!ns_enum_names_find(ns_drop_reason_names(), not_drops[i], &reason))
-			wanted[ns_drop_reason_slot(reason)] = 0;
+	if (o->nreasons)
+		memset(wanted, 0, sizeof(wanted));
+	else
+		ns_drop_all_reasons(wanted);
 	for (size_t i = 0; i < o->nreasons; i++)
 		if (mark(wanted, o->reasons[i], 1, "--reason"))
 			return -ENOENT;
@@ -92,9 +90,10 @@ static void check_kallsyms(void)
 				"addresses. As root with kptr_restrict=0 they are named.\n");
 }
 
+static const struct ns_family *const drops_families[] = { &ns_drop_family, NULL };
+
 static int run_drops(const struct ns_cli_opts *o)
 {
-	static const struct ns_family *const families[] = { &ns_drop_family };
 	const struct ns_enum_names *names;
 	int err = ns_drop_reasons_load();
 
@@ -116,7 +115,7 @@ static int run_drops(const struct ns_cli_opts *o)
 	if (select_reasons(o))
 		return NS_EXIT_USAGE;
 	check_kallsyms();
-	err = ns_run(o, "packet drops", families, 1);
+	err = ns_run(o, "packet drops", drops_families);
 	ns_ksyms_default_release();
 	return err;
 }
@@ -133,15 +132,14 @@ static const struct ns_option drops_options[] = {
 };
 
 static const struct ns_option_group drops_groups[] = {
-	{ "Drops", drops_options },
-	{ "Filters", ns_filter_options },
-	{ "Summary", ns_summary_options },
-	{ "Output", ns_output_options },
-	{ NULL, NULL },
+	{ "Drops", drops_options },	   { "Filters", ns_filter_options },
+	{ "Summary", ns_summary_options }, { "Output", ns_output_options },
+	{ "Kernel", ns_kernel_options },   { NULL, NULL },
 };
 
 const struct ns_command ns_cmd_drops = {
 	.name = "drops",
+	.families = drops_families,
 	.summary = "packet drops with the kernel's reason and location, by owning process",
 	.description =
 		"Report every packet the kernel drops, in every network namespace:\n"

@@ -10,14 +10,6 @@
 #include "cli/commands.h"
 #include "cli/run.h"
 
-static const struct ns_command *const commands[] = {
-	&ns_cmd_conns,
-	&ns_cmd_drops,
-	&ns_cmd_tcp,
-};
-
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: netsight <command> [options]\n"
@@ -25,18 +17,10 @@ static void usage(FILE *out)
 		     "Network observability from inside the kernel: which process talks to whom,\n"
 		     "how fast, and what goes wrong.\n\n"
 		     "Commands:\n");
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	for (size_t i = 0; ns_commands[i]; i++)
+		fprintf(out, "  %-10s %s\n", ns_commands[i]->name, ns_commands[i]->summary);
 	fprintf(out, "\nRun 'netsight <command> --help' for a command's options.\n"
 		     "netsight needs root and a kernel with BTF.\n");
-}
-
-static const struct ns_command *find_command(const char *name)
-{
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(commands[i]->name, name))
-			return commands[i];
-	return NULL;
 }
 
 static int run_command(const struct ns_command *cmd, int argc, char **argv)
@@ -46,6 +30,7 @@ static int run_command(const struct ns_command *cmd, int argc, char **argv)
 	int ret, code;
 
 	ns_cli_defaults(&o);
+	o.command = cmd->name;
 	ret = ns_cli_parse(cmd, argc, argv, &o, err, sizeof(err));
 	if (ret > 0)
 		return NS_EXIT_OK;
@@ -57,7 +42,7 @@ static int run_command(const struct ns_command *cmd, int argc, char **argv)
 		return NS_EXIT_USAGE;
 	}
 	ns_run_setup_log(&o);
-	if (!o.list_only) {
+	if (!o.list_only && !cmd->self_checking) {
 		code = ns_run_preflight(cmd->name);
 		if (code)
 			return code;
@@ -81,11 +66,11 @@ int main(int argc, char **argv)
 		printf("netsight %s (libbpf %s)\n", NS_VERSION, libbpf_version_string());
 		return NS_EXIT_OK;
 	}
-	if (!strcmp(argv[1], "help") && argc > 2 && (cmd = find_command(argv[2]))) {
+	if (!strcmp(argv[1], "help") && argc > 2 && (cmd = ns_command_find(argv[2]))) {
 		ns_cli_help(cmd, stdout);
 		return NS_EXIT_OK;
 	}
-	cmd = find_command(argv[1]);
+	cmd = ns_command_find(argv[1]);
 	if (!cmd) {
 		fprintf(stderr,
 			"netsight: '%s' is not a netsight command. See 'netsight --help'.\n",

@@ -7,11 +7,13 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "cli/options.h"
 #include "lib/parse.h"
+#include "lib/progplan.h"
 #include "lib/system.h"
 
 #define NS_MAX_OPTIONS 64
@@ -35,9 +37,15 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 
 void ns_cli_defaults(struct ns_cli_opts *o)
 {
+	const char *env = getenv("NETSIGHT_REFUSE");
+
 	memset(o, 0, sizeof(*o));
 	o->format = NS_FORMAT_TEXT;
 	o->ringbuf_size = NS_DEFAULT_RINGBUF;
+	if (env && *env) {
+		snprintf(o->refuse_buf, sizeof(o->refuse_buf), "%s", env);
+		o->refuse = o->refuse_buf;
+	}
 }
 
 static int parse_pid(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
@@ -184,8 +192,38 @@ static int parse_interval(struct ns_cli_opts *o, const char *arg, char *err, siz
 	return 0;
 }
 
+static int parse_refuse(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	struct ns_refusals r;
+	size_t used = strlen(o->refuse_buf);
+	int n;
+
+	if (!arg[0] || strpbrk(arg, ", \t"))
+		return fail(err, errlen, -EINVAL,
+			    "invalid --refuse-hook '%s': expected one hook prefix, such as "
+			    "iter/bpf_sk_storage_map",
+			    arg);
+	n = snprintf(o->refuse_buf + used, sizeof(o->refuse_buf) - used, "%s%s", used ? "," : "",
+		     arg);
+	if (n < 0 || (size_t)n >= sizeof(o->refuse_buf) - used ||
+	    ns_refusals_parse(o->refuse_buf, &r)) {
+		o->refuse_buf[used] = '\0';
+		return fail(err, errlen, -E2BIG, "too many --refuse-hook options: at most %d",
+			    NS_REFUSE_MAX);
+	}
+	o->refuse = o->refuse_buf;
+	return 0;
+}
+
 int ns_cli_check(const struct ns_cli_opts *o, char *err, size_t errlen)
 {
+	struct ns_refusals r;
+
+	if (o->refuse && ns_refusals_parse(o->refuse, &r))
+		return fail(err, errlen, -EINVAL,
+			    "invalid NETSIGHT_REFUSE '%s': expected at most %d hook prefixes, "
+			    "separated by commas",
+			    o->refuse, NS_REFUSE_MAX);
 	if (o->interval_s && !o->summary)
 		return fail(err, errlen, -EINVAL, "--interval applies to --summary tables");
 	return 0;
@@ -214,6 +252,21 @@ const struct ns_option ns_filter_options[] = {
 	  parse_cgroup },
 	{ "ipv4", '4', NULL, "only IPv4 (including IPv4-mapped IPv6)", parse_ipv4 },
 	{ "ipv6", '6', NULL, "only IPv6", parse_ipv6 },
+	{ NULL },
+};
+
+const struct ns_option ns_kernel_options[] = {
+	{ "refuse-hook", 0, "PREFIX",
+	  "treat the BPF programs whose hook starts with PREFIX (e.g. "
+	  "iter/bpf_sk_storage_map, tp_btf/kfree_skb, kfunc/bpf_rdonly_cast) as refused by the "
+	  "kernel, so that their fallbacks run; repeatable, added to NETSIGHT_REFUSE",
+	  parse_refuse },
+	{ NULL },
+};
+
+const struct ns_option ns_format_options[] = {
+	{ "output", 'o', "FORMAT", "text (default) or json (one object)", parse_output },
+	{ "verbose", 'v', NULL, "more diagnostics; twice for libbpf's debug log", parse_verbose },
 	{ NULL },
 };
 

@@ -23,8 +23,11 @@ enum ns_exit {
 
 #define NS_MAX_REASONS 64
 
+#define NS_REFUSE_LEN 512
+
 /* Everything the options of any command can set. */
 struct ns_cli_opts {
+	const char *command; /* the command's name */
 	struct ns_config cfg;
 	enum ns_format format;
 	uint64_t duration_s; /* 0: until interrupted */
@@ -38,6 +41,9 @@ struct ns_cli_opts {
 	size_t nreasons;
 	const char *excluded[NS_MAX_REASONS]; /* drops: report all but these */
 	size_t nexcluded;
+	/* Hooks to treat as refused (NETSIGHT_REFUSE, then --refuse-hook), or NULL. */
+	const char *refuse;
+	char refuse_buf[NS_REFUSE_LEN];
 };
 
 #define NS_CLI_ERR_LEN 256
@@ -56,19 +62,28 @@ struct ns_option_group {
 	const struct ns_option *options;
 };
 
+struct ns_family;
+
 struct ns_command {
 	const char *name;
+	/* The probe families it loads after the owner family; NULL-terminated. */
+	const struct ns_family *const *families;
 	const char *summary; /* one line, for netsight --help */
 	const char *description; /* for <command> --help */
 	const struct ns_option_group *groups; /* ends with a NULL title */
 	const char *examples;
+	/* Runs without root and without tracefs: it checks what it needs itself. */
+	bool self_checking;
 	int (*run)(const struct ns_cli_opts *o);
 };
 
-/* Shared groups: filters and output options, and --summary/--interval. */
+/* Shared groups: filters and output options, --summary/--interval, kernel options. */
 extern const struct ns_option ns_filter_options[];
 extern const struct ns_option ns_output_options[];
 extern const struct ns_option ns_summary_options[];
+extern const struct ns_option ns_kernel_options[];
+/* --output and --verbose alone, for commands that do not trace. */
+extern const struct ns_option ns_format_options[];
 
 /*
  * Checks combinations a single option cannot see (--interval without
@@ -76,7 +91,7 @@ extern const struct ns_option ns_summary_options[];
  */
 int ns_cli_check(const struct ns_cli_opts *o, char *err, size_t errlen);
 
-/* Sets the defaults every command starts from. */
+/* Sets the defaults every command starts from (and NETSIGHT_REFUSE from the environment). */
 void ns_cli_defaults(struct ns_cli_opts *o);
 
 /*

@@ -161,29 +161,35 @@ static int print_summary_table(struct ns_session *s, struct ns_output *out, cons
 	return ns_output_flush(out);
 }
 
-static int load(struct ns_session *s, const struct ns_family *const *families, size_t n)
+/* Where the kernel leaves a command without a program it needs. */
+static void print_refused(const char *cmd, struct ns_session *s, int err)
+{
+	fprintf(stderr,
+		"netsight %s: the kernel refused %s: %s\n"
+		"netsight %s: 'netsight doctor' shows what this kernel gives netsight%s\n",
+		cmd, ns_session__subject(s), strerror(-err), cmd,
+		err == -EACCES || err == -EINVAL ? "; -v shows the verifier's log" : "");
+}
+
+static int load(struct ns_session *s, const char *cmd, const struct ns_family *const *families)
 {
 	int err = ns_session__add(s, &ns_owner_family);
 
-	for (size_t i = 0; !err && i < n; i++)
+	for (size_t i = 0; !err && families[i]; i++)
 		err = ns_session__add(s, families[i]);
 	if (err) {
-		fprintf(stderr, "netsight: failed to load BPF object '%s': %s%s\n",
-			ns_session__subject(s), strerror(-err),
-			err == -EACCES || err == -EINVAL ? " (run with -v for the verifier log)" :
-							   "");
+		print_refused(cmd, s, err);
 		return err;
 	}
 	err = ns_session__attach(s);
 	if (err) {
-		fprintf(stderr, "netsight: failed to attach '%s': %s\n", ns_session__subject(s),
-			strerror(-err));
+		print_refused(cmd, s, err);
 		return err;
 	}
 	err = ns_session__start(s);
 	if (err)
-		fprintf(stderr, "netsight: failed to start '%s': %s\n", ns_session__subject(s),
-			strerror(-err));
+		fprintf(stderr, "netsight %s: failed to start %s: %s\n", cmd,
+			ns_session__subject(s), strerror(-err));
 	return err;
 }
 
@@ -252,6 +258,7 @@ static int loop(struct ns_session *s, struct ns_output *out, const struct ns_cli
 		if (deadline && ns_boot_now() >= deadline)
 			break;
 	}
+	ns_session__stop(s);
 	if (!err)
 		err = ns_session__tick(s);
 	if (!err)
@@ -267,13 +274,13 @@ static int loop(struct ns_session *s, struct ns_output *out, const struct ns_cli
 	return err;
 }
 
-int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family *const *families,
-	   size_t nfamilies)
+int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family *const *families)
 {
 	struct ns_session_opts sopts = {
 		.cfg = o->cfg,
 		.ringbuf_size = o->ringbuf_size,
 		.on_record = o->summary ? NULL : on_record,
+		.refuse = o->refuse,
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct ns_session *s;
@@ -293,7 +300,7 @@ int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family
 		fprintf(stderr, "netsight: %s\n", strerror(errno));
 		goto out_release;
 	}
-	if (load(s, families, nfamilies))
+	if (load(s, o->command, families))
 		goto out_free;
 	if (!o->summary)
 		ns_output_header(&out);

@@ -13,8 +13,7 @@
  * on stderr. @what names what is traced ("TCP connections").
  * Returns the process exit code.
  */
-int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family *const *families,
-	   size_t nfamilies);
+int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family *const *families);
 
 /* Checks that this process can trace at all; prints why not. 0 or exit code. */
 int ns_run_preflight(const char *cmd);

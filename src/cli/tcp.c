@@ -4,22 +4,24 @@
 #include "cli/run.h"
 #include "probes/registry.h"
 
+static const struct ns_family *const tcp_families[] = { &ns_tcp_family, NULL };
+
 static int run_tcp(const struct ns_cli_opts *o)
 {
-	static const struct ns_family *const families[] = { &ns_tcp_family };
-
-	return ns_run(o, "TCP retransmissions, resets and listen overflows", families, 1);
+	return ns_run(o, "TCP retransmissions, resets and listen overflows", tcp_families);
 }
 
 static const struct ns_option_group tcp_groups[] = {
 	{ "Filters", ns_filter_options },
 	{ "Summary", ns_summary_options },
 	{ "Output", ns_output_options },
+	{ "Kernel", ns_kernel_options },
 	{ NULL, NULL },
 };
 
 const struct ns_command ns_cmd_tcp = {
 	.name = "tcp",
+	.families = tcp_families,
 	.summary = "TCP retransmissions, resets and listen-queue overflows, per destination",
 	.description =
 		"Report what goes wrong on TCP connections, in every network namespace:\n"

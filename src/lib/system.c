@@ -65,8 +65,9 @@ int ns_tracefs_ensure(bool *mounted)
 	return 0;
 }
 
-int ns_cgroup2_root(char *buf, size_t len)
+int ns_mount_point(const char *fstype, char *buf, size_t len)
 {
+	size_t typelen = strlen(fstype);
 	char line[4096];
 	int err = -ENOENT;
 	FILE *f;
@@ -79,7 +80,7 @@ int ns_cgroup2_root(char *buf, size_t len)
 		char *sep = strstr(line, " - ");
 		char mnt[PATH_MAX];
 
-		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+		if (!sep || strncmp(sep + 3, fstype, typelen) || sep[3 + typelen] != ' ')
 			continue;
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
 			continue;
@@ -92,6 +93,11 @@ int ns_cgroup2_root(char *buf, size_t len)
 	}
 	fclose(f);
 	return err;
+}
+
+int ns_cgroup2_root(char *buf, size_t len)
+{
+	return ns_mount_point("cgroup2", buf, len);
 }
 
 int ns_cgroup_resolve(const char *path, __u64 *id, __u32 *level)

@@ -19,6 +19,11 @@ int ns_system_privileged(void);
  * whether this call mounted it.
  */
 int ns_tracefs_ensure(bool *mounted);
+/*
+ * Where a file system of type @fstype ("tracefs", "bpf", "cgroup2") is
+ * mounted, the first such mount in this mount namespace; -ENOENT if none.
+ */
+int ns_mount_point(const char *fstype, char *buf, size_t len);
 /* Where cgroup v2 is mounted ("/sys/fs/cgroup" or, on hybrid hosts, ".../unified"). */
 int ns_cgroup2_root(char *buf, size_t len);
 /*
