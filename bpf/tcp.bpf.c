@@ -163,7 +163,8 @@ static __always_inline void tcp_on_retransmit(const struct sock *sk, const struc
 	struct ns_tcp_event ev;
 	__u32 segs, counted;
 
-	if (-err == NS_EBUSY)
+	/* Never NULL; said for older verifiers, as in tcp_receive_reset. */
+	if (!sk || -err == NS_EBUSY)
 		return;
 	/* One skb may carry several segments (TSO); RetransSegs counts segments. */
 	shinfo = ns_view(struct skb_shared_info, NS_RD(b, head) + NS_RD(b, end));
@@ -263,6 +264,12 @@ int BPF_PROG(tcp_receive_reset, struct sock *sk)
 {
 	struct ns_tcp_event ev;
 
+	/*
+	 * Never NULL, but tcp_event_init() asks, and older verifiers (6.1) then
+	 * follow a NULL sk into bpf_get_socket_cookie() below and refuse it.
+	 */
+	if (!sk)
+		return 0;
 	tcp_event_init(&ev, NS_TCP_RESET_RECEIVED, sk);
 	ns_sock_tuple(sk, &ev.tuple);
 	tcp_report(&ev, NS_TCPC_RESETS_RECEIVED, false, bpf_get_socket_cookie(sk));
