@@ -200,8 +200,8 @@ static int parse_refuse(struct ns_cli_opts *o, const char *arg, char *err, size_
 
 	if (!arg[0] || strpbrk(arg, ", \t"))
 		return fail(err, errlen, -EINVAL,
-			    "invalid --refuse-hook '%s': expected one hook prefix, such as "
-			    "iter/bpf_sk_storage_map",
+			    "invalid --refuse-hook '%s': expected one hook prefix or program name, "
+			    "such as iter/bpf_sk_storage_map",
 			    arg);
 	n = snprintf(o->refuse_buf + used, sizeof(o->refuse_buf) - used, "%s%s", used ? "," : "",
 		     arg);
@@ -258,8 +258,9 @@ const struct ns_option ns_filter_options[] = {
 const struct ns_option ns_kernel_options[] = {
 	{ "refuse-hook", 0, "PREFIX",
 	  "treat the BPF programs whose hook starts with PREFIX (e.g. "
-	  "iter/bpf_sk_storage_map, tp_btf/kfree_skb, kfunc/bpf_rdonly_cast) as refused by the "
-	  "kernel, so that their fallbacks run; repeatable, added to NETSIGHT_REFUSE",
+	  "iter/bpf_sk_storage_map, tp_btf/kfree_skb, kfunc/bpf_rdonly_cast), or the program "
+	  "called PREFIX, as refused by the kernel, so that their fallbacks run; repeatable, "
+	  "added to NETSIGHT_REFUSE (netsight doctor lists hooks and programs)",
 	  parse_refuse },
 	{ NULL },
 };

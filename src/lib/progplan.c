@@ -36,6 +36,14 @@ bool ns_refused(const struct ns_refusals *r, const char *hook)
 	return false;
 }
 
+bool ns_refused_program(const struct ns_refusals *r, const char *name, const char *hook)
+{
+	for (size_t i = 0; r && i < r->n; i++)
+		if (!strcmp(name, r->prefixes[i]))
+			return true;
+	return ns_refused(r, hook);
+}
+
 static const struct ns_prog_spec *find_spec(const struct ns_family *fam, const char *name)
 {
 	for (const struct ns_prog_spec *sp = fam->programs; sp && sp->name; sp++)
@@ -109,7 +117,7 @@ static int precheck(const struct ns_prog_state *st, const struct ns_refusals *r,
 	int have;
 
 	*refused = false;
-	if (ns_refused(r, st->hook)) {
+	if (ns_refused_program(r, st->name, st->hook)) {
 		*refused = true;
 		snprintf(detail, len, "on request (NETSIGHT_REFUSE)");
 		return EPERM;

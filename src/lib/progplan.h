@@ -48,8 +48,9 @@ struct ns_progplan {
 };
 
 /*
- * Hook prefixes refused on request, from NETSIGHT_REFUSE: a comma- or
- * space-separated list ("iter/bpf_sk_storage_map,kfunc/bpf_rdonly_cast").
+ * Programs refused on request, from NETSIGHT_REFUSE: a comma- or
+ * space-separated list of hook prefixes ("iter/bpf_sk_storage_map",
+ * "kfunc/bpf_rdonly_cast") and program names ("drop_kfree_skb").
  */
 #define NS_REFUSE_MAX 16
 struct ns_refusals {
@@ -61,6 +62,8 @@ struct ns_refusals {
 int ns_refusals_parse(const char *text, struct ns_refusals *r);
 /* Whether @hook starts with one of the refused prefixes. */
 bool ns_refused(const struct ns_refusals *r, const char *hook);
+/* Whether program @name, on @hook, is refused: by its hook or by its name. */
+bool ns_refused_program(const struct ns_refusals *r, const char *name, const char *hook);
 
 /*
  * Starts a plan: the object's programs in order, each wanted unless it is
