@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Every BPF object passes the verifier on the running kernel and attaches,
- * through the same session code the command line uses; the owner family's
- * start-up iteration runs in every network namespace. Needs root: without it
- * the group is skipped with the reason, unless CI=true, where that fails.
+ * through the same session code the command line uses, in both builds (typed
+ * views and probe reads) and with every program variant; what the kernel
+ * refuses must be optional, with a fallback. Prints the capability report.
+ * Needs root: without it the group is skipped with the reason, unless
+ * CI=true, where that fails.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +18,20 @@
 #include <bpf/libbpf.h>
 #include <cmocka.h>
 
+#include <netsight/event.h>
+
+#include "lib/errnames.h"
 #include "lib/session.h"
 #include "lib/system.h"
+#include "probes/drop.h"
 #include "probes/registry.h"
 
-static const struct ns_family *const families[] = { &ns_owner_family, &ns_conn_family };
+static const struct ns_family *const families[] = { &ns_owner_family, &ns_conn_family,
+						    &ns_tcp_family, &ns_drop_family };
+#define NFAMILIES (sizeof(families) / sizeof(families[0]))
+
+/* Primaries that have a program variant: refusing them by name loads the variant. */
+#define VARIANT_PRIMARIES "drop_kfree_skb,tcp_retransmit_skb,tcp_send_reset"
 
 /* Skips (outside CI) or fails (CI=true) when this process cannot trace. */
 static void require_privileges(void)
@@ -32,15 +44,134 @@ static void require_privileges(void)
 	skip();
 }
 
-static struct ns_session *open_session(void)
+static struct ns_session *open_session(const char *refuse)
 {
-	struct ns_session_opts opts = { .ringbuf_size = 1 << 20 };
+	struct ns_session_opts opts = { .ringbuf_size = 1 << 20, .refuse = refuse, .quiet = true };
 	struct ns_session *s;
+	bool mounted;
 
 	require_privileges();
+	ns_tracefs_ensure(&mounted);
+	assert_int_equal(ns_drop_reasons_load(), 0);
 	s = ns_session__new(&opts);
 	assert_non_null(s);
 	return s;
+}
+
+struct report_ctx {
+	const char *label;
+	unsigned int programs, fallbacks;
+};
+
+/* Prints one family's programs; fails on any that is unavailable. */
+static int report(const struct ns_family_report *r, void *ctx)
+{
+	struct report_ctx *rc = ctx;
+
+	printf("# %s: %s with %s\n", rc->label, r->name,
+	       r->flavour == NS_FLAVOUR_VIEWS ? "typed views" : "probe reads");
+	if (!r->loaded)
+		fail_msg("family '%s' did not load (%s)", r->name, ns_errno_name(r->error));
+	for (size_t i = 0; i < r->plan->n; i++) {
+		const struct ns_prog_state *st = &r->plan->progs[i];
+
+		if (st->standby)
+			continue;
+		rc->programs++;
+		printf("#   %-26s %-38s %s%s%s\n", st->name, st->hook,
+		       st->status == NS_PROG_OK ? "ok" : "fallback: ",
+		       st->status == NS_PROG_OK ? "" : ns_errno_name(st->error),
+		       st->refused ? " (on request)" : "");
+		if (st->status == NS_PROG_UNAVAILABLE)
+			fail_msg("'%s' (%s) was refused and has no fallback", st->name, st->hook);
+		if (st->status == NS_PROG_FALLBACK) {
+			assert_non_null(st->spec);
+			assert_non_null(st->spec->fallback);
+			rc->fallbacks++;
+		}
+	}
+	return 0;
+}
+
+/* Loads, attaches and starts every family with @refuse, and checks the report. */
+static struct report_ctx load_all(const char *label, const char *refuse)
+{
+	struct ns_session *s = open_session(refuse);
+	struct report_ctx rc = { .label = label };
+
+	for (size_t i = 0; i < NFAMILIES; i++) {
+		int err = ns_session__add(s, families[i]);
+
+		if (err)
+			fail_msg("%s: loading '%s': %s", label, ns_session__subject(s),
+				 strerror(-err));
+	}
+	assert_int_equal(ns_session__attach(s), 0);
+	assert_int_equal(ns_session__start(s), 0);
+	ns_session__stop(s);
+	assert_int_equal(ns_session__finish(s), 0);
+	ns_session__for_each_family(s, report, &rc);
+	assert_true(rc.programs > 20);
+	ns_session__free(s);
+	return rc;
+}
+
+static void every_family_loads_with_typed_views(void **state)
+{
+	(void)state;
+	load_all("typed views", NULL);
+}
+
+static void every_family_loads_with_probe_reads(void **state)
+{
+	(void)state;
+	load_all("probe reads", NS_HOOK_VIEWS);
+}
+
+static void every_variant_loads(void **state)
+{
+	struct report_ctx views, compat;
+
+	(void)state;
+	views = load_all("variants, typed views", VARIANT_PRIMARIES);
+	compat = load_all("variants, probe reads", VARIANT_PRIMARIES "," NS_HOOK_VIEWS);
+	assert_true(views.fallbacks >= 3 && compat.fallbacks >= 3);
+}
+
+static void fallbacks_switch_on_flags(void **state)
+{
+	struct ns_session *s = open_session("iter/");
+
+	(void)state;
+	for (size_t i = 0; i < NFAMILIES; i++)
+		assert_int_equal(ns_session__add(s, families[i]), 0);
+	assert_int_equal(ns_session__attach(s), 0);
+	assert_int_equal(ns_session__fallbacks(s), NS_FB_OWNER_SEED | NS_FB_CONN_HELD |
+							   NS_FB_LISTEN_LIST | NS_FB_LISTEN_SEED);
+	assert_false(ns_session__usable(s, "tcp_iter_listeners"));
+	assert_true(ns_session__usable(s, "tcp_poll_listeners"));
+	assert_int_equal(ns_session__run_iter(s, "tcp_iter_listeners"), -ENOENT);
+	assert_int_equal(ns_session__run_prog(s, "tcp_poll_listeners"), 0);
+	assert_int_equal(ns_session__start(s), 0);
+	ns_session__free(s);
+}
+
+static void a_refused_required_program_fails_cleanly(void **state)
+{
+	struct ns_session *s = open_session("tp_btf/inet_sock_set_state");
+	__u32 id = 0, links_before = 0, links_after = 0;
+
+	(void)state;
+	while (!bpf_link_get_next_id(id, &id))
+		links_before++;
+	assert_int_equal(ns_session__add(s, &ns_owner_family), -EPERM);
+	assert_non_null(strstr(ns_session__subject(s), "owner_inet_sock_set_state"));
+	assert_non_null(strstr(ns_session__subject(s), "tp_btf/inet_sock_set_state"));
+	assert_null(ns_session__object(s, "owner"));
+	ns_session__free(s);
+	for (id = 0; !bpf_link_get_next_id(id, &id);)
+		links_after++;
+	assert_int_equal(links_after, links_before);
 }
 
 static __u32 map_id(struct ns_session *s, const char *family, const char *map)
@@ -56,27 +187,9 @@ static __u32 map_id(struct ns_session *s, const char *family, const char *map)
 	return info.id;
 }
 
-static void every_family_loads_and_attaches(void **state)
-{
-	struct ns_session *s = open_session();
-	bool mounted;
-
-	(void)state;
-	ns_tracefs_ensure(&mounted);
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-		int err = ns_session__add(s, families[i]);
-
-		if (err)
-			fail_msg("loading '%s': %s", ns_session__subject(s), strerror(-err));
-	}
-	assert_int_equal(ns_session__attach(s), 0);
-	assert_int_equal(ns_session__start(s), 0);
-	ns_session__free(s);
-}
-
 static void shared_maps_are_created_once(void **state)
 {
-	struct ns_session *s = open_session();
+	struct ns_session *s = open_session(NULL);
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
 
@@ -84,8 +197,8 @@ static void shared_maps_are_created_once(void **state)
 	assert_int_equal(ns_session__add(s, &ns_owner_family), 0);
 	assert_int_equal(ns_session__add(s, &ns_conn_family), 0);
 	/* Both objects declare the ns_ maps; after loading, both use one copy. */
-	for (const char **m =
-		     (const char *[]){ "ns_owners", "ns_accepted", "ns_events", "ns_errors", NULL };
+	for (const char **m = (const char *[]){ "ns_owners", "ns_accepted", "ns_events",
+						"ns_errors", "ns_owner_seed", NULL };
 	     *m; m++)
 		assert_int_equal(map_id(s, "owner", *m), map_id(s, "conn", *m));
 	/* Family maps are their own. */
@@ -100,7 +213,11 @@ static void shared_maps_are_created_once(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_family_loads_and_attaches),
+		cmocka_unit_test(every_family_loads_with_typed_views),
+		cmocka_unit_test(every_family_loads_with_probe_reads),
+		cmocka_unit_test(every_variant_loads),
+		cmocka_unit_test(fallbacks_switch_on_flags),
+		cmocka_unit_test(a_refused_required_program_fails_cleanly),
 		cmocka_unit_test(shared_maps_are_created_once),
 	};
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <stdarg.h>
+#include <errno.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -53,6 +54,30 @@ static void symbolizes_text_addresses(void **state)
 	free(path);
 }
 
+static void function_ranges(void **state)
+{
+	/* An alias at the same address does not end a function. */
+	char *path = write_file("ffffffff81200000 t tcp_v4_rcv\n"
+				"ffffffff81200000 t tcp_v4_rcv_alias\n"
+				"ffffffff81200800 t tcp_v4_do_rcv\n"
+				"ffffffff81100000 T first\n");
+	struct ns_ksyms *ks = ns_ksyms__load(path);
+	__u64 start = 0, end = 0;
+
+	(void)state;
+	assert_non_null(ks);
+	assert_int_equal(ns_ksyms__range(ks, "tcp_v4_rcv", &start, &end), 0);
+	assert_true(start == 0xffffffff81200000ULL && end == 0xffffffff81200800ULL);
+	assert_int_equal(ns_ksyms__range(ks, "first", &start, &end), 0);
+	assert_true(end == 0xffffffff81200000ULL);
+	/* The last symbol has no known end; unknown names have nothing. */
+	assert_int_equal(ns_ksyms__range(ks, "tcp_v4_do_rcv", &start, &end), -ENOENT);
+	assert_int_equal(ns_ksyms__range(ks, "tcp_v6_rcv", &start, &end), -ENOENT);
+	ns_ksyms__free(ks);
+	unlink(path);
+	free(path);
+}
+
 static void hidden_addresses_are_detected(void **state)
 {
 	char *path = write_file("0000000000000000 T _stext\n0000000000000000 t tcp_v4_rcv\n");
@@ -64,6 +89,7 @@ static void hidden_addresses_are_detected(void **state)
 	assert_true(ns_ksyms__restricted(ks));
 	ns_ksyms__format(ks, 0xffffffff81200091ULL, buf, sizeof(buf));
 	assert_string_equal(buf, "0xffffffff81200091");
+	assert_int_equal(ns_ksyms__range(ks, "_stext", &(__u64){ 0 }, &(__u64){ 0 }), -EPERM);
 	ns_ksyms__free(ks);
 	unlink(path);
 	free(path);
@@ -79,6 +105,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(symbolizes_text_addresses),
+		cmocka_unit_test(function_ranges),
 		cmocka_unit_test(hidden_addresses_are_detected),
 		cmocka_unit_test(missing_file),
 	};
