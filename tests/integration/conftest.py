@@ -44,6 +44,25 @@ def netns(netsight_bin):
     ns.close()
 
 
+# The programs with a fallback that the kernel may refuse on purpose: the
+# map-element iterators (refused by some kernels) and the socket iterators.
+REFUSE_PRIMARIES = "iter/bpf_sk_storage_map,iter/tcp,iter/udp"
+
+
+@pytest.fixture(params=["primary", "fallback"])
+def kernel_path(request, monkeypatch):
+    """Runs a test twice: on the primary path where this kernel has it, and
+    with the primary refused on purpose (NETSIGHT_REFUSE), so that both the
+    iterators and their fallbacks are exercised on any kernel. Returns the
+    text netsight's warnings must contain on the fallback path ('' on the
+    primary one)."""
+    if request.param == "fallback":
+        monkeypatch.setenv("NETSIGHT_REFUSE", REFUSE_PRIMARIES)
+        return "refused on request"
+    monkeypatch.delenv("NETSIGHT_REFUSE", raising=False)
+    return ""
+
+
 @pytest.fixture
 def cleanup():
     """Things a test starts (peers, netsight) are killed even if it fails."""

@@ -121,7 +121,8 @@ def test_no_local_port_left_is_eaddrnotavail(pair, netsight_bin, cleanup, tmp_pa
     assert len(on_port(events, port, "connect")) == 2
 
 
-def test_closes_still_held_at_exit_are_reported(pair, netsight_bin, cleanup, tmp_path):
+def test_closes_still_held_at_exit_are_reported(pair, netsight_bin, cleanup, tmp_path,
+                                               kernel_path):
     """A connection reset before the server accepts it waits in the accept
     queue for accept(); when netsight stops first, its close is still reported."""
     port, hold = 5206, os.path.join(tmp_path, "done")
@@ -135,6 +136,7 @@ def test_closes_still_held_at_exit_are_reported(pair, netsight_bin, cleanup, tmp
     events, err = ns.events()
     open(hold, "w").close()
     srv.result()
+    assert kernel_path in err
     client, server = closes_by_side(events, port)
     assert [e["tcp.close_reason"] for e in client] == ["rst_sent"]
     assert [(e["tcp.close_reason"], e["process.pid"]) for e in server] == \

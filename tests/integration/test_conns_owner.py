@@ -59,7 +59,8 @@ def test_prefork_workers_own_what_they_accept(pair, netsight_bin, cleanup):
     assert s["pid"] not in {e["process.pid"] for e in accepts + server_closes}
 
 
-def test_connections_open_before_start_are_reported_on_close(pair, netsight_bin, cleanup):
+def test_connections_open_before_start_are_reported_on_close(pair, netsight_bin, cleanup,
+                                                             kernel_path):
     send, reply, port = 3000, 4000, 5103
     with tempfile.TemporaryDirectory() as tmp:
         hold = os.path.join(tmp, "close-now")
@@ -74,7 +75,8 @@ def test_connections_open_before_start_are_reported_on_close(pair, netsight_bin,
         open(hold, "w").close()
         cli_pid, srv_pid = cli.result()["pid"], srv.result()["pid"]
         settle()
-        events, _ = ns.events()
+        events, err = ns.events()
+    assert kernel_path in err
     assert on_port(events, port, "connect") == on_port(events, port, "accept") == []
     closes = on_port(events, port, "close")
     assert len(closes) == 2
@@ -90,7 +92,8 @@ def test_connections_open_before_start_are_reported_on_close(pair, netsight_bin,
         assert 0 < e["event.duration"] <= (time.monotonic() - started) * 1e9
 
 
-def test_new_connections_to_a_listener_opened_before_start(pair, netsight_bin, cleanup):
+def test_new_connections_to_a_listener_opened_before_start(pair, netsight_bin, cleanup,
+                                                           kernel_path):
     count, port = 3, 5104
     with tempfile.TemporaryDirectory() as tmp:
         go = os.path.join(tmp, "go")

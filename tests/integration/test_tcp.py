@@ -148,18 +148,19 @@ def test_synack_retransmits_count_in_retranssegs(pair, netsight_bin, cleanup):
         assert (e["source.ip"], e["destination.ip"]) == (pair.b4, pair.a4)
 
 
-def overflow(pair, cleanup, tmp_path, clients=8, backlog=1):
-    """A server that never accepts, and clients that keep trying for a while."""
+def overflow(pair, cleanup, tmp_path, clients=8, backlog=1, clients_hold=None):
+    """A server that never accepts, and clients that keep trying for a while
+    (until @clients_hold exists, if given, else until the server goes)."""
     port = 6105
     hold = os.path.join(tmp_path, "done")
     srv = peer(cleanup, pair.b, "listen", "--addr", pair.b4, "--port", port, "--backlog",
                backlog, "--hold-file", hold, "--name", SERVER, script=TROUBLE)
     cli = peer(cleanup, pair.a, "connect-many", "--addr", pair.b4, "--port", port, "--count",
-               clients, "--hold-file", hold, "--name", CLIENT, script=TROUBLE)
+               clients, "--hold-file", clients_hold or hold, "--name", CLIENT, script=TROUBLE)
     return port, srv, cli, hold
 
 
-def test_listen_overflow_names_the_server(pair, netsight_bin, cleanup, tmp_path):
+def test_listen_overflow_names_the_server(pair, netsight_bin, cleanup, tmp_path, kernel_path):
     ns = tcp(cleanup, netsight_bin)
     b0 = pair.b.counters()
     port, srv, cli, hold = overflow(pair, cleanup, tmp_path)
@@ -178,6 +179,63 @@ def test_listen_overflow_names_the_server(pair, netsight_bin, cleanup, tmp_path)
         assert (e["destination.ip"], e["destination.port"]) == (pair.b4, port)
         assert e["tcp.state"] == "LISTEN" and e["tcp.listen.backlog"] == 1
         assert e["count"] >= 1
+
+
+def test_listen_overflow_is_reported_while_the_listener_is_open(pair, netsight_bin, cleanup,
+                                                                tmp_path, kernel_path):
+    """Overflows at the SYN stage fire no tracepoint: netsight polls each
+    listener, and reports them within about a second, not at its close."""
+    ns = tcp(cleanup, netsight_bin)
+    b0 = pair.b.counters()
+    stop_clients = os.path.join(tmp_path, "clients-done")
+    port, srv, cli, hold = overflow(pair, cleanup, tmp_path, clients=6,
+                                    clients_hold=stop_clients)
+    time.sleep(3.5)  # initial SYNs, and their retransmits
+    open(stop_clients, "w").close()  # no more SYNs; the listener stays open
+    cli.result()
+    time.sleep(1)  # a few polls
+    b1 = pair.b.counters()
+    events, err = ns.events()
+    open(hold, "w").close()
+    srv.result()
+    assert kernel_path in err
+    over = ours(events, pair, "listen_overflow")
+    delta = counter_delta(b0, b1, "TcpExtListenOverflows")["TcpExtListenOverflows"]
+    assert total(over) == delta > 0
+    assert {e["process.pid"] for e in over} == {srv.pid}
+    for e in over:
+        assert (e["destination.ip"], e["destination.port"]) == (pair.b4, port)
+        assert e["tcp.listen.backlog"] == 1
+
+
+def test_overflows_of_a_listener_opened_before_start(pair, netsight_bin, cleanup, tmp_path,
+                                                     kernel_path):
+    """A listener netsight did not see start: only what it drops from now on
+    counts. (Without iter/tcp it is met at its close at the latest, counted
+    from its drop count at start, which sock_diag gives.)"""
+    hold = os.path.join(tmp_path, "done")
+    port = 6107
+    srv = peer(cleanup, pair.b, "listen", "--addr", pair.b4, "--port", port, "--backlog", 1,
+               "--hold-file", hold, "--name", SERVER, script=TROUBLE)
+    early = peer(cleanup, pair.a, "connect-many", "--addr", pair.b4, "--port", port, "--count",
+                 4, "--hold-file", hold, "--name", CLIENT, script=TROUBLE)
+    time.sleep(1.5)  # drops before netsight starts: not to be counted
+    ns = tcp(cleanup, netsight_bin)
+    b0 = pair.b.counters()
+    late = peer(cleanup, pair.a, "connect-many", "--addr", pair.b4, "--port", port, "--count",
+                3, "--hold-file", hold, "--name", CLIENT, script=TROUBLE)
+    time.sleep(2.5)
+    open(hold, "w").close()
+    for p in (srv, early, late):
+        p.result()
+    settle()
+    b1 = pair.b.counters()
+    events, err = ns.events()
+    assert kernel_path in err
+    over = ours(events, pair, "listen_overflow")
+    delta = counter_delta(b0, b1, "TcpExtListenOverflows")["TcpExtListenOverflows"]
+    assert total(over) == delta > 0
+    assert {e["process.pid"] for e in over} == {srv.pid}
 
 
 def test_summary_matches_the_event_stream(pair, netsight_bin, cleanup, tmp_path):
