@@ -71,7 +71,7 @@ SAN_OBJS := $(patsubst %.c,$(O)/san/%.o,$(LIB_SRCS) $(PROBE_SRCS) \
 	$(filter-out src/cli/main.c,$(CLI_SRCS)))
 TEST_LIB_OBJS := $(patsubst %.c,$(O)/san/%.o,$(wildcard tests/lib/*.c))
 
-.PHONY: all clean check test-unit test-bpf test-integration format format-check bench
+.PHONY: all clean check test-unit test-bpf test-integration test-vm format format-check bench
 
 all: $(O)/netsight
 
@@ -141,7 +141,27 @@ test-bpf: $(BPF_TESTS)
 test-integration: $(O)/netsight
 	$(Q)NETSIGHT=$(abspath $(O)/netsight) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
-check: format-check test-unit test-bpf test-integration
+# The kernel matrix: Debian 12's own kernels booted under qemu (root, network
+# access to the Debian archive). SERIES=6.1 (or 6.12) boots only that one.
+$(O)/tests/vm/traffic: tests/vm/traffic.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 $(WARNINGS) -static $< -o $@
+
+test-vm: $(O)/netsight $(O)/tests/bpf_test_load $(O)/tests/vm/traffic
+	$(Q)$(PYTHON) tests/vm/matrix.py --netsight $(O)/netsight \
+		--bpf-test $(O)/tests/bpf_test_load --traffic $(O)/tests/vm/traffic \
+		--cache $(O)/vm $(if $(SERIES),--series $(SERIES))
+
+# Every stage runs, whatever happens to the others; the run fails at the end.
+CHECK_STAGES := format-check test-unit test-bpf test-integration test-vm
+
+check:
+	$(Q)failed=; for stage in $(CHECK_STAGES); do \
+		$(MAKE) --no-print-directory $$stage || failed="$$failed $$stage"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make check: failed:$$failed"; exit 1; fi; \
+	echo "make check: every stage passed ($(CHECK_STAGES))"
 
 format:
 	$(Q)clang-format -i $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h')
