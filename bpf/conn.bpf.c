@@ -41,6 +41,8 @@ enum conn_state_flag {
 	 */
 	CONN_RST_AMBIGUOUS = 1U << 5,
 	CONN_RST_FLAGS = CONN_RST_SENT | CONN_RST_RECEIVED | CONN_RST_AMBIGUOUS,
+	/* This host opened it (SYN_SENT), whichever way the handshake went on. */
+	CONN_ACTIVE = 1U << 6,
 };
 
 struct conn_state {
@@ -49,6 +51,8 @@ struct conn_state {
 	struct ns_tuple tuple;
 	struct ns_conn_stats stats;
 	__s32 error;
+	/* While connecting: the error the application read with getsockopt(SO_ERROR). */
+	__s32 app_error;
 	__u16 flags;
 	__u8 oldstate; /* state left for TCP_CLOSE */
 	__u8 pad;
@@ -156,10 +160,16 @@ static __always_inline enum ns_close_reason conn_close_reason(const struct conn_
 		return final ? NS_CLOSE_RST_RECEIVED : NS_CLOSE_UNKNOWN;
 	if (st->error == NS_ECONNRESET || st->error == NS_EPIPE)
 		return NS_CLOSE_RST_RECEIVED;
-	if (conn_state_is_fin(st->oldstate))
-		return NS_CLOSE_FIN;
 	if (st->error)
 		return NS_CLOSE_OTHER;
+	/*
+	 * Leaving a closing state ends a graceful close, but also starts an
+	 * abort: __tcp_close() (unread data) and tcp_disconnect() (SO_LINGER 0)
+	 * move the socket to TCP_CLOSE first and send the RST after. It was a
+	 * FIN if the socket is destroyed without one.
+	 */
+	if (conn_state_is_fin(st->oldstate))
+		return final ? NS_CLOSE_FIN : NS_CLOSE_UNKNOWN;
 	return NS_CLOSE_UNKNOWN;
 }
 
@@ -241,8 +251,18 @@ static __always_inline void conn_on_connect_failed(const struct sock *sk, struct
 	st->flags |= CONN_CLOSED | CONN_REPORTED;
 	ns_sock_tuple(sk, &t);
 	/*
-	 * No error on the socket: a RST, no local port to be had (connect()
-	 * returns EADDRNOTAVAIL), or closed by its process while connecting.
+	 * An ICMP error that arrives while connect() holds the socket is kept
+	 * as a soft error (tcp_v4_err(), tcp_v6_err()), which
+	 * getsockopt(SO_ERROR) returns and clears: the error the application
+	 * saw is the soft error, or what it read before closing.
+	 */
+	if (!error)
+		error = NS_RD(ns_view(struct sock, sk), sk_err_soft);
+	if (!error)
+		error = st->app_error;
+	/*
+	 * Still none: a RST, no local port to be had (connect() returns
+	 * EADDRNOTAVAIL), or closed by its process while connecting.
 	 */
 	if (!error && (st->flags & CONN_RST_RECEIVED))
 		error = NS_ECONNREFUSED;
@@ -272,7 +292,8 @@ static __always_inline void conn_on_close(const struct sock *sk, int oldstate)
 	}
 	if (st->flags & CONN_CLOSED)
 		return;
-	if (oldstate == TCP_SYN_SENT) {
+	/* Simultaneous open (and a connect to itself) goes SYN_SENT, SYN_RECV, ... */
+	if (oldstate == TCP_SYN_SENT || (oldstate == TCP_SYN_RECV && (st->flags & CONN_ACTIVE))) {
 		conn_on_connect_failed(sk, st, error);
 		return;
 	}
@@ -313,8 +334,10 @@ int BPF_PROG(conn_inet_sock_set_state, const struct sock *sk, int oldstate, int 
 	switch (newstate) {
 	case TCP_SYN_SENT:
 		st = conn_state_new(sk);
-		if (st)
+		if (st) {
 			st->start_ns = bpf_ktime_get_boot_ns();
+			st->flags = CONN_ACTIVE;
+		}
 		break;
 	case TCP_SYN_RECV:
 		if (oldstate != TCP_LISTEN)
@@ -330,7 +353,8 @@ int BPF_PROG(conn_inet_sock_set_state, const struct sock *sk, int oldstate, int 
 		st = conn_state_get(sk);
 		if (st)
 			st->flags &= ~CONN_RST_FLAGS;
-		if (oldstate == TCP_SYN_SENT)
+		if (oldstate == TCP_SYN_SENT ||
+		    (oldstate == TCP_SYN_RECV && st && (st->flags & CONN_ACTIVE)))
 			conn_on_connected(sk, st);
 		break;
 	case TCP_CLOSE:
@@ -395,6 +419,32 @@ int conn_iter_pending(struct bpf_iter__bpf_sk_storage_map *ctx)
 	if (st)
 		conn_report_close(sk, st, true);
 	return 0;
+}
+
+#define NS_SOL_SOCKET 1
+#define NS_SO_ERROR 4
+
+/*
+ * The error a connecting application reads with getsockopt(SO_ERROR), as
+ * non-blocking connects do (Go, curl, Python with a timeout): it may be a
+ * soft error the read clears, so the close that follows shows none.
+ */
+SEC("cgroup/getsockopt")
+int conn_getsockopt(struct bpf_sockopt *ctx)
+{
+	struct bpf_sock *sk = ctx->sk;
+	int *val = ctx->optval;
+	struct conn_state *st;
+
+	if (ctx->level != NS_SOL_SOCKET || ctx->optname != NS_SO_ERROR || !sk ||
+	    (void *)(val + 1) > ctx->optval_end || *val <= 0)
+		return 1;
+	if (sk->protocol != NS_IPPROTO_TCP || sk->state != BPF_TCP_SYN_SENT)
+		return 1;
+	st = bpf_sk_storage_get(&conn_states, sk, 0, 0);
+	if (st)
+		st->app_error = *val;
+	return 1;
 }
 
 /* The accept event: the caller of accept() is, by definition, the owner. */
