@@ -94,6 +94,37 @@ int owner_sock_create(struct bpf_sock *ctx)
 }
 
 /*
+ * A process renamed, by exec() or prctl(PR_SET_NAME), keeps its sockets under
+ * its new name (lib/owner.bpf.h). The tracepoint fires in __set_task_comm()
+ * before the task's comm changes: the new name is the argument. A process's
+ * name is its thread group leader's.
+ */
+SEC("tp_btf/task_rename")
+int BPF_PROG(owner_task_rename, struct task_struct *task, const char *comm)
+{
+	__u32 pid = task->tgid, zero = 0, one = 1;
+	struct ns_name name = {};
+
+	if (task->pid != task->tgid)
+		return 0;
+	bpf_probe_read_kernel_str(name.comm, NS_COMM_LEN, comm);
+	bpf_map_update_elem(&ns_renamed, &pid, &name, BPF_ANY);
+	bpf_map_update_elem(&ns_exec_seen, &zero, &one, BPF_ANY);
+	return 0;
+}
+
+/* The last thread of a process is gone: its pid may name another process next. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(owner_sched_process_exit, struct task_struct *p)
+{
+	__u32 pid = p->tgid;
+
+	if (!p->signal->live.counter)
+		bpf_map_delete_elem(&ns_renamed, &pid);
+	return 0;
+}
+
+/*
  * Folds a parked accept() in before the socket goes, and removes the entry
  * whatever happened to it, so no entry outlives its socket and none can be
  * taken by a later socket at the same address.

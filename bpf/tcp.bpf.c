@@ -297,10 +297,12 @@ int BPF_PROG(tcp_inet_sock_set_state, const struct sock *sk, int oldstate, int n
 		ns_listener_forget(sk);
 		return 0;
 	}
-	if (oldstate == TCP_SYN_SENT && newstate == TCP_CLOSE && (ns_cfg.flags & NS_CFG_SUMMARY)) {
+	/* A simultaneous open fails from SYN_RECV: on a socket no listener made. */
+	if ((oldstate == TCP_SYN_SENT || oldstate == TCP_SYN_RECV) && newstate == TCP_CLOSE &&
+	    (ns_cfg.flags & NS_CFG_SUMMARY)) {
 		owner = ns_owner_get(sk);
 		ns_sock_tuple(sk, &t);
-		if (owner && ns_filter_pass(owner, &t))
+		if (owner && !(owner->flags & NS_OWNER_PASSIVE) && ns_filter_pass(owner, &t))
 			tcp_count(t.raddr, t.rport, t.family, owner, NS_TCPC_CONNECTS_FAILED, 1);
 	}
 	return 0;
@@ -358,9 +360,11 @@ static long tcp_poll_one(void *map, const __u64 *addr, struct ns_listener *l, vo
 	const struct sock *s = ns_view(struct sock, *addr);
 
 	/* The entry goes before its socket; check anyway that it is still that listener. */
-	if (NS_RD(s, __sk_common.skc_state) == TCP_LISTEN &&
-	    (__u64)NS_RD(s, __sk_common.skc_cookie.counter) == l->cookie)
-		tcp_listener_check((const void *)*addr, l, &l->owner);
+	if (NS_RD(s, __sk_common.skc_state) != TCP_LISTEN ||
+	    (__u64)NS_RD(s, __sk_common.skc_cookie.counter) != l->cookie)
+		return 0;
+	ns_owner_rename(&l->owner);
+	tcp_listener_check((const void *)*addr, l, &l->owner);
 	return 0;
 }
 

@@ -16,6 +16,10 @@
  * them through sock_diag instead and leaves their owners in ns_owner_seed,
  * keyed by socket cookie (NS_FB_OWNER_SEED); the first lookup moves an entry
  * into the socket's storage.
+ *
+ * A process that exec()s (or renames itself) keeps its pid and its sockets
+ * but changes its name: ns_renamed has the latest name of each process
+ * renamed since start-up, and every lookup takes it from there.
  */
 #ifndef NETSIGHT_OWNER_BPF_H
 #define NETSIGHT_OWNER_BPF_H
@@ -31,6 +35,7 @@
  */
 #define NS_ACCEPTED_MAX (1 << 20)
 #define NS_OWNER_SEED_MAX 65536
+#define NS_RENAMED_MAX 16384
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -54,6 +59,26 @@ struct {
 	__type(key, __u64); /* socket cookie */
 	__type(value, struct ns_owner);
 } ns_owner_seed SEC(".maps");
+
+struct ns_name {
+	char comm[NS_COMM_LEN];
+};
+
+/* pid -> its name since it was last renamed; LRU, but emptied as processes exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NS_RENAMED_MAX);
+	__type(key, __u32);
+	__type(value, struct ns_name);
+} ns_renamed SEC(".maps");
+
+/* [0]: non-zero once any process was renamed, so lookups skip ns_renamed until then. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} ns_exec_seen SEC(".maps");
 
 /* The current process, as a socket owner. pid is the thread group id. */
 static __always_inline void ns_owner_from_current(struct ns_owner *o)
@@ -79,11 +104,20 @@ static __always_inline struct ns_owner *ns_owner_storage(const struct sock *sk, 
 	return o;
 }
 
-/*
- * The owner of @sk, or NULL if unknown. Folds a pending accept() into the
- * socket's storage, so the hash lookup happens only until it is resolved.
- */
-static __always_inline struct ns_owner *ns_owner_get(const struct sock *sk)
+/* The owner's name, as it is now if its process was renamed since. */
+static __always_inline void ns_owner_rename(struct ns_owner *o)
+{
+	__u32 zero = 0, *seen = bpf_map_lookup_elem(&ns_exec_seen, &zero);
+	struct ns_name *name;
+
+	if (!seen || !*seen || !o->pid)
+		return;
+	name = bpf_map_lookup_elem(&ns_renamed, &o->pid);
+	if (name)
+		__builtin_memcpy(o->comm, name->comm, NS_COMM_LEN);
+}
+
+static __always_inline struct ns_owner *ns_owner_find(const struct sock *sk)
 {
 	struct ns_owner *o = ns_owner_storage(sk, 0);
 	struct ns_owner *accepted, *seed;
@@ -115,6 +149,19 @@ static __always_inline struct ns_owner *ns_owner_get(const struct sock *sk)
 		o->flags |= NS_OWNER_PASSIVE;
 	}
 	bpf_map_delete_elem(&ns_accepted, &key);
+	return o;
+}
+
+/*
+ * The owner of @sk, or NULL if unknown. Folds a pending accept() into the
+ * socket's storage, so the hash lookup happens only until it is resolved.
+ */
+static __always_inline struct ns_owner *ns_owner_get(const struct sock *sk)
+{
+	struct ns_owner *o = ns_owner_find(sk);
+
+	if (o)
+		ns_owner_rename(o);
 	return o;
 }
 

@@ -141,6 +141,9 @@ static int conn_finish(struct ns_session *s, struct bpf_object *obj)
 static const struct ns_prog_spec conn_programs[] = {
 	{ .name = "conn_sys_exit_accept4", .fallback = ACCEPT_IMPACT },
 	{ .name = "conn_sys_exit_accept", .fallback = ACCEPT_IMPACT },
+	{ .name = "conn_getsockopt",
+	  .fallback = "a connect refused by an ICMP error that the application read with "
+		      "getsockopt(SO_ERROR) is reported as ECONNABORTED" },
 	{ .name = "conn_iter_pending",
 	  .fallback = "closes still held back when tracing stops are read from a map",
 	  .fallback_flags = NS_FB_CONN_HELD,

@@ -41,6 +41,10 @@ static const struct ns_prog_spec owner_programs[] = {
 	  .fallback = "sockets that never connect or listen (UDP) have no owner; their drops are "
 		      "attributed to the process they happen in" },
 	{ .name = "owner_iter_tcp", .fallback = ITER_IMPACT, .fallback_flags = NS_FB_OWNER_SEED },
+	{ .name = "owner_task_rename",
+	  .fallback = "events of a process that exec()ed keep the name it had before" },
+	{ .name = "owner_sched_process_exit",
+	  .fallback = "events of a process that exec()ed keep the name it had before" },
 	{ .name = "owner_iter_udp", .fallback = ITER_IMPACT, .fallback_flags = NS_FB_OWNER_SEED },
 	{ NULL },
 };
