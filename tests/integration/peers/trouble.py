@@ -7,7 +7,8 @@ udp-sink:     bind ADDR:PORT with a tiny receive buffer, never read; exit
               when --hold-file exists
 listen:       listen on ADDR:PORT with --backlog, never accept; exit when
               --hold-file exists
-connect-many: --count non-blocking connects to ADDR:PORT, kept open until
+connect-many: --count non-blocking connects to ADDR:PORT (from --source-port
+              and the ports after it, if given), kept open until
               --hold-file exists
 
 Each names its process (--name), prints "ready PID" when set up and one JSON
@@ -56,8 +57,11 @@ def connect_many(args):
     say(f"ready {os.getpid()}")
     wait_for_file(args.start_file)
     socks, errors = [], []
-    for _ in range(args.count):
+    for i in range(args.count):
         sock = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+        if args.source_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("", args.source_port + i))
         sock.setblocking(False)
         try:
             sock.connect((args.addr, args.port))
@@ -89,6 +93,8 @@ def main():
     p.add_argument("--rcvbuf", type=int, default=1024)
     p.add_argument("--backlog", type=int, default=1)
     p.add_argument("--start-file")
+    p.add_argument("--source-port", type=int, default=0,
+                   help="connect-many: bind the clients to this port and the next ones")
     p.add_argument("--hold-file")
     args = p.parse_args()
     set_name(args.name)

@@ -1,0 +1,269 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Field cases where a tool can disagree with the kernel, each with its
+variants, compared with the kernel's own counters or with what the
+application itself saw:
+  1. retransmission attempts that failed before anything was sent;
+  2. listener drops that are no overflow;
+  3. aborts out of a half-closed or closing state;
+  4. connects refused by ICMP errors the application reads itself;
+  5. the simultaneous-open handshake (a socket connecting to itself);
+  6. processes that exec() while holding sockets."""
+import os
+import time
+
+import pytest
+
+from netlab import HERE, Netsight, counter_delta
+from test_conns import CLIENT, SERVER, on_port, peer, settle
+from test_tcp import ours, total
+
+FIELD = os.path.join(HERE, "peers", "field.py")
+TROUBLE = os.path.join(HERE, "peers", "trouble.py")
+
+
+def trace(cleanup, binary, *args):
+    ns = Netsight(binary, *args, "-o", "json")
+    cleanup(ns)
+    return ns
+
+
+def nft(ns, rules):
+    ns.run("nft", "-f", "-", input=f"""
+table inet nstest {{
+  chain in {{
+    type filter hook input priority 0; policy accept;
+    {rules.get("in", "")}
+  }}
+  chain out {{
+    type filter hook output priority 0; policy accept;
+    {rules.get("out", "")}
+  }}
+}}
+""")
+
+
+def summary_rows(text):
+    import json
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+# 1. Failed retransmission attempts -----------------------------------------
+
+def test_failed_retransmission_attempts_are_not_retransmits(pair, netsight_bin, cleanup):
+    """B drops A's data, then A has no route to B for a while: A's retransmit
+    attempts fail before anything is sent (EHOSTUNREACH) and TcpRetransSegs
+    does not count them; then the data gets through."""
+    port = 6301
+    events = trace(cleanup, netsight_bin, "tcp")
+    summary = trace(cleanup, netsight_bin, "tcp", "--summary")
+    conns = trace(cleanup, netsight_bin, "conns")
+    a0 = pair.a.counters()
+    nft(pair.b, {"in": f"ip saddr {pair.a4} tcp dport {port} ip length > 100 drop"})
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--expect", 300,
+               "--reply", 300, "--name", SERVER)
+    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port, "--send", 300,
+               "--expect", 300, "--name", CLIENT)
+    time.sleep(1.5)  # a few retransmissions, dropped by B
+    pair.a.ip("route", "add", "unreachable", f"{pair.b4}/32")
+    time.sleep(6)  # attempts fail: no route
+    pair.a.ip("route", "del", "unreachable", f"{pair.b4}/32")
+    pair.b.run("nft", "delete", "table", "inet", "nstest")
+    cli_pid = cli.result(timeout=90)["pid"]
+    srv.result()
+    time.sleep(1)
+    a1 = pair.a.counters()
+    retrans = counter_delta(a0, a1, "TcpRetransSegs")["TcpRetransSegs"]
+    evs, _ = events.events()
+    mine = [e for e in ours(evs, pair) if e["process.pid"] == cli_pid]
+    sent = [e for e in mine if e["event.action"] == "retransmit"]
+    failed = [e for e in mine if e["event.action"] == "retransmit_failed"]
+    assert total(sent) == retrans > 0
+    assert failed and {e["error"] for e in failed} == {"EHOSTUNREACH"}
+    assert all("error" not in e for e in sent)
+    text, err, code = summary.stop()
+    assert code == 0, err
+    [row] = [r for r in summary_rows(text) if r["process.pid"] == cli_pid]
+    assert row["tcp.retransmits"] == retrans
+    assert row["tcp.retransmits_failed"] == total(failed)
+    closes, _ = conns.events()
+    [close] = [e for e in on_port(closes, port, "close") if e["process.pid"] == cli_pid]
+    assert close["tcp.retransmits"] == retrans
+
+
+# 2. Listener drops that are no overflow -------------------------------------
+
+def test_retransmitted_syns_for_a_pending_request_are_no_overflow(pair, netsight_bin,
+                                                                 cleanup):
+    """B's SYN-ACKs are lost for a while: A retransmits its SYN, which B drops
+    as a duplicate of the pending request (the listener's drop count rises),
+    but the listener (backlog 128, accepting) never overflows."""
+    port = 6302
+    events = trace(cleanup, netsight_bin, "tcp")
+    summary = trace(cleanup, netsight_bin, "tcp", "--summary")
+    b0 = pair.b.counters()
+    nft(pair.b, {"out": f"tcp sport {port} tcp flags & (syn | ack) == syn | ack drop"})
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--expect", 10,
+               "--reply", 10, "--name", SERVER)
+    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port, "--send", 10,
+               "--expect", 10, "--timeout", 30, "--name", CLIENT)
+    time.sleep(4)
+    pair.b.run("nft", "delete", "table", "inet", "nstest")
+    assert cli.result(timeout=60)["errors"] == []
+    srv.result()
+    settle()
+    b1 = pair.b.counters()
+    delta = counter_delta(b0, b1, "TcpExtListenOverflows", "TcpExtListenDrops")
+    assert delta == {"TcpExtListenOverflows": 0, "TcpExtListenDrops": 0}
+    evs, _ = events.events()
+    assert ours(evs, pair, "listen_overflow") == []
+    assert ours(evs, pair, "synack_retransmit")  # the scenario happened
+    text, err, code = summary.stop()
+    assert code == 0, err
+    assert all(r["tcp.listen_overflows"] == 0 for r in summary_rows(text))
+
+
+def test_ack_stage_overflows_count_once(pair, netsight_bin, cleanup, tmp_path):
+    """Handshakes that complete while the accept queue is full overflow at the
+    ACK stage, which the kernel counts once but adds to the listener's drop
+    count twice."""
+    port, base = 6303, 41001
+    hold = os.path.join(tmp_path, "done")
+    pair.b.run("sysctl", "-qw", "net.ipv4.tcp_syncookies=0")
+    events = trace(cleanup, netsight_bin, "tcp")
+    b0 = pair.b.counters()
+    nft(pair.b, {"in": f"tcp sport {base}-{base + 3} tcp dport {port} "
+                       "tcp flags == ack ip length 52 drop"})
+    srv = peer(cleanup, pair.b, "listen", "--addr", pair.b4, "--port", port, "--backlog", 8,
+               "--hold-file", hold, "--name", SERVER, script=TROUBLE)
+    held = peer(cleanup, pair.a, "connect-many", "--addr", pair.b4, "--port", port,
+                "--count", 4, "--source-port", base, "--hold-file", hold, "--name", CLIENT,
+                script=TROUBLE)
+    time.sleep(0.3)
+    fill = peer(cleanup, pair.a, "connect-many", "--addr", pair.b4, "--port", port,
+                "--count", 9, "--hold-file", hold, "--name", CLIENT, script=TROUBLE)
+    time.sleep(0.8)
+    pair.b.run("nft", "delete", "table", "inet", "nstest")
+    time.sleep(4)  # SYN-ACK retransmits draw the held ACKs into the full queue
+    b1 = pair.b.counters()
+    time.sleep(0.5)
+    evs, _ = events.events()
+    open(hold, "w").close()
+    for p in (srv, held, fill):
+        p.result()
+    delta = counter_delta(b0, b1, "TcpExtListenOverflows")["TcpExtListenOverflows"]
+    over = ours(evs, pair, "listen_overflow")
+    assert total(over) == delta > 0
+    assert {e["process.pid"] for e in over} == {srv.pid}
+
+
+# 3. Aborts out of a half-closed or closing state ----------------------------
+
+@pytest.mark.parametrize("mode,server_end,counter", [
+    ("unread", "rst_sent", "TcpExtTCPAbortOnClose"),
+    ("linger", "rst_sent", None),
+    ("graceful", "fin", None),
+    ("close-wait", "rst_sent", "TcpExtTCPAbortOnClose"),
+])
+def test_how_a_half_closed_connection_ends(pair, netsight_bin, cleanup, mode, server_end,
+                                           counter):
+    port = 6310 + ["unread", "linger", "graceful", "close-wait"].index(mode)
+    conns = trace(cleanup, netsight_bin, "conns")
+    tcp = trace(cleanup, netsight_bin, "tcp")
+    b0 = pair.b.counters()
+    srv = peer(cleanup, pair.b, "half-close-server", "--bind", pair.b4, "--port", port,
+               "--mode", mode, "--name", SERVER, script=FIELD)
+    cli = peer(cleanup, pair.a, "half-close-client", "--connect", pair.b4, "--port", port,
+               "--mode", mode, "--name", CLIENT, script=FIELD)
+    srv.result()
+    cli.result()
+    time.sleep(1)
+    b1 = pair.b.counters()
+    closes, _ = conns.events()
+    resets, _ = tcp.events()
+    [server] = [e for e in on_port(closes, port, "close") if e["process.pid"] == srv.pid]
+    assert server["tcp.close_reason"] == server_end, server
+    sent = [e for e in ours(resets, pair, "reset_sent") if e["process.pid"] == srv.pid]
+    assert len(sent) == counter_delta(b0, b1, "TcpOutRsts")["TcpOutRsts"]
+    assert (server_end == "rst_sent") == bool(sent)
+    if counter:
+        assert counter_delta(b0, b1, counter)[counter] == 1
+        assert {e["tcp.reset_reason"] for e in sent} == {"TCP_ABORT_ON_CLOSE"}
+
+
+# 4. Connects refused by ICMP -------------------------------------------------
+
+REJECTS = {6321: "port-unreachable", 6322: "host-unreachable", 6323: "admin-prohibited",
+           6324: "net-unreachable"}
+
+
+@pytest.mark.parametrize("mode", ["poll", "blocking", "unread"])
+def test_icmp_refused_connects_report_what_the_application_saw(pair, netsight_bin, cleanup,
+                                                               mode):
+    rules = "\n    ".join(f"ip protocol tcp tcp dport {port} reject with icmp type {kind}"
+                          for port, kind in REJECTS.items())
+    nft(pair.b, {"in": rules})
+    conns = trace(cleanup, netsight_bin, "conns")
+    cli = peer(cleanup, pair.a, "icmp-connect", "--connect", pair.b4, "--ports",
+               ",".join(map(str, REJECTS)), "--mode", mode, "--name", CLIENT, script=FIELD)
+    seen = cli.result(timeout=60)["errors"]
+    settle()
+    events, _ = conns.events()
+    for port in REJECTS:
+        [failed] = on_port(events, port, "connect_failed")
+        want = seen[str(port)]
+        if mode == "unread":
+            # The application never asked; the kernel kept the ICMP's error.
+            want = {6321: "ECONNREFUSED", 6324: "ENETUNREACH"}.get(port, "EHOSTUNREACH")
+        assert failed["error"] == want, (port, failed, seen)
+        assert failed["process.pid"] == cli.pid
+
+
+# 5. Simultaneous open ---------------------------------------------------------
+
+def test_a_socket_connected_to_itself_has_a_connect(netns, netsight_bin, cleanup):
+    port = 6331
+    conns = trace(cleanup, netsight_bin, "conns")
+    p = peer(cleanup, netns, "self-connect", "--port", port, "--name", CLIENT, script=FIELD)
+    p.result()
+    settle()
+    events, _ = conns.events()
+    mine = [e for e in on_port(events, port) if e["process.pid"] == p.pid]
+    assert [e["event.action"] for e in mine] == ["connect", "close"]
+    close = mine[1]
+    assert (close["source.bytes"], close["destination.bytes"]) == (3, 3)
+    assert close["tcp.close_reason"] == "fin"
+    assert close["network.direction"] == "egress"
+    assert mine[0]["source.port"] == mine[0]["destination.port"] == port
+
+
+# 6. exec() ----------------------------------------------------------------------
+
+def test_events_after_exec_name_the_new_program(pair, netsight_bin, cleanup, tmp_path):
+    port, lport = 6341, 6342
+    hold = os.path.join(tmp_path, "done")
+    conns = trace(cleanup, netsight_bin, "conns")
+    tcp = trace(cleanup, netsight_bin, "tcp")
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--expect", 10,
+               "--reply", 10, "--name", SERVER)
+    cli = peer(cleanup, pair.a, "exec-client", "--connect", pair.b4, "--port", port,
+               "--name", "nsx-wrapper", "--name-after", "nsx-after", script=FIELD)
+    lst = peer(cleanup, pair.b, "exec-listener", "--bind", pair.b4, "--port", lport,
+               "--name", "nsx-wrapper", "--name-after", "nsx-after-srv", "--hold-file", hold,
+               script=FIELD)
+    over = peer(cleanup, pair.a, "connect-many", "--addr", pair.b4, "--port", lport,
+                "--count", 4, "--hold-file", hold, "--name", CLIENT, script=TROUBLE)
+    assert cli.result()["pid"] == cli.pid
+    srv.result()
+    time.sleep(2.5)
+    open(hold, "w").close()
+    lst.result()
+    over.result()
+    settle()
+    events, _ = conns.events()
+    [close] = [e for e in on_port(events, port, "close") if e["process.pid"] == cli.pid]
+    assert close["process.name"] == "nsx-after"
+    [connect] = [e for e in on_port(events, port, "connect") if e["process.pid"] == cli.pid]
+    assert connect["process.name"] == "nsx-wrapper"  # it was, when it connected
+    overflows = ours(tcp.events()[0], pair, "listen_overflow")
+    assert overflows and {(e["process.pid"], e["process.name"]) for e in overflows} == \
+        {(lst.pid, "nsx-after-srv")}
