@@ -90,6 +90,29 @@ def test_failed_retransmission_attempts_are_not_retransmits(pair, netsight_bin, 
     assert close["tcp.retransmits"] == retrans
 
 
+def test_retransmissions_dropped_by_the_senders_qdisc_count(pair, netsight_bin, cleanup):
+    """A shaping qdisc drops segments after the kernel counted them as
+    retransmitted (the attempt fails with ENOBUFS): they count, as in
+    TcpRetransSegs."""
+    port = 6304
+    pair.a.run("tc", "qdisc", "add", "dev", pair.dev_a, "root", "tbf", "rate", "20mbit",
+               "burst", "16kb", "limit", "20kb")
+    events = trace(cleanup, netsight_bin, "tcp")
+    a0 = pair.a.counters()
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port,
+               "--expect", 3000000, "--reply", 1, "--name", SERVER)
+    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+               "--send", 3000000, "--expect", 1, "--name", CLIENT)
+    cli_pid = cli.result(timeout=90)["pid"]
+    srv.result()
+    time.sleep(1)
+    a1 = pair.a.counters()
+    evs, _ = events.events()
+    sent = [e for e in ours(evs, pair, "retransmit") if e["process.pid"] == cli_pid]
+    delta = counter_delta(a0, a1, "TcpRetransSegs")["TcpRetransSegs"]
+    assert total(sent) == delta > 0
+
+
 # 2. Listener drops that are no overflow -------------------------------------
 
 def test_retransmitted_syns_for_a_pending_request_are_no_overflow(pair, netsight_bin,
@@ -196,24 +219,38 @@ REJECTS = {6321: "port-unreachable", 6322: "host-unreachable", 6323: "admin-proh
            6324: "net-unreachable"}
 
 
-@pytest.mark.parametrize("mode", ["poll", "blocking", "unread"])
+REJECTS6 = {6325: "port-unreachable", 6326: "addr-unreachable", 6327: "admin-prohibited",
+            6328: "no-route"}
+# What the kernel makes of each (icmp_err_convert[], icmpv6_err_convert()).
+KERNEL_ERRORS = {6321: "ECONNREFUSED", 6322: "EHOSTUNREACH", 6323: "EHOSTUNREACH",
+                 6324: "ENETUNREACH", 6325: "ECONNREFUSED", 6326: "EHOSTUNREACH",
+                 6327: "EACCES", 6328: "ENETUNREACH"}
+
+
+@pytest.mark.parametrize("mode,ipv6", [("poll", False), ("blocking", False), ("unread", False),
+                                       ("poll", True), ("blocking", True)])
 def test_icmp_refused_connects_report_what_the_application_saw(pair, netsight_bin, cleanup,
-                                                               mode):
-    rules = "\n    ".join(f"ip protocol tcp tcp dport {port} reject with icmp type {kind}"
-                          for port, kind in REJECTS.items())
+                                                               mode, ipv6):
+    """Unread is IPv4 only: on a fresh IPv6 path the first ICMPv6 error is
+    counted in Icmp6InErrors and never reaches the socket (measured here), so
+    an unread connect has no error to report there."""
+    rejects, proto, addr = (REJECTS6, "ip6 nexthdr tcp", pair.b6) if ipv6 else \
+        (REJECTS, "ip protocol tcp", pair.b4)
+    icmp = "icmpv6" if ipv6 else "icmp"
+    rules = "\n    ".join(f"{proto} tcp dport {port} reject with {icmp} type {kind}"
+                          for port, kind in rejects.items())
     nft(pair.b, {"in": rules})
     conns = trace(cleanup, netsight_bin, "conns")
-    cli = peer(cleanup, pair.a, "icmp-connect", "--connect", pair.b4, "--ports",
-               ",".join(map(str, REJECTS)), "--mode", mode, "--name", CLIENT, script=FIELD)
+    cli = peer(cleanup, pair.a, "icmp-connect", "--connect", addr, "--ports",
+               ",".join(map(str, rejects)), "--mode", mode, "--name", CLIENT, script=FIELD)
     seen = cli.result(timeout=60)["errors"]
     settle()
     events, _ = conns.events()
-    for port in REJECTS:
+    for port in rejects:
         [failed] = on_port(events, port, "connect_failed")
-        want = seen[str(port)]
-        if mode == "unread":
-            # The application never asked; the kernel kept the ICMP's error.
-            want = {6321: "ECONNREFUSED", 6324: "ENETUNREACH"}.get(port, "EHOSTUNREACH")
+        # Unread: the application never asked; the kernel kept the ICMP's error.
+        want = KERNEL_ERRORS[port] if mode == "unread" else seen[str(port)]
+        assert want, (port, seen)
         assert failed["error"] == want, (port, failed, seen)
         assert failed["process.pid"] == cli.pid
 
