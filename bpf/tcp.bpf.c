@@ -125,16 +125,13 @@ static __always_inline void tcp_event_init(struct ns_tcp_event *ev, enum ns_tcp_
 	tcp_event_init_as(ev, action, sk, sk ? ns_owner_get(sk) : NULL);
 }
 
-/* Reports the overflows of listener @sk (any address) since its last check. */
-static __always_inline void tcp_listener_check(const void *sk, struct ns_listener *l,
-					       const struct ns_owner *owner)
+/* Reports @overflows of listener @sk (any address), owned by @owner. */
+static __always_inline void tcp_listener_report(const void *sk, const struct ns_listener *l,
+						__u32 overflows, const struct ns_owner *owner)
 {
 	const struct sock *s = ns_view(struct sock, sk);
-	__u32 overflows = ns_listener_overflows(sk, l);
 	struct ns_tcp_event ev;
 
-	if (!overflows)
-		return;
 	tcp_event_init_as(&ev, NS_TCP_LISTEN_OVERFLOW, sk, owner);
 	ev.count = overflows;
 	ns_sock_tuple(sk, &ev.tuple);
@@ -282,6 +279,7 @@ int BPF_PROG(tcp_inet_sock_set_state, const struct sock *sk, int oldstate, int n
 	struct ns_listener *l;
 	struct ns_owner *owner, current;
 	struct ns_tuple t;
+	__u32 overflows;
 
 	if (newstate == TCP_LISTEN) {
 		/* listen() runs in the owner's context. */
@@ -292,8 +290,8 @@ int BPF_PROG(tcp_inet_sock_set_state, const struct sock *sk, int oldstate, int n
 	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE) {
 		l = (ns_fallbacks & NS_FB_LISTEN_SEED) ? ns_listener_start(sk, NULL) :
 							 ns_listener_get(sk);
-		if (l)
-			tcp_listener_check(sk, l, ns_owner_get(sk));
+		if (l && (overflows = ns_listener_overflows(sk, l)))
+			tcp_listener_report(sk, l, overflows, ns_owner_get(sk));
 		ns_listener_forget(sk);
 		return 0;
 	}
@@ -346,25 +344,34 @@ int tcp_iter_listeners(struct bpf_iter__bpf_sk_storage_map *ctx)
 {
 	struct sock *sk = ctx->sk;
 	struct ns_listener *l;
+	__u32 overflows;
 
 	if (!sk)
 		return 0;
 	l = bpf_sk_storage_get(&tcp_listeners, sk, 0, 0);
-	if (l && sk->__sk_common.skc_state == TCP_LISTEN)
-		tcp_listener_check(sk, l, ns_owner_get(sk));
+	if (!l || sk->__sk_common.skc_state != TCP_LISTEN)
+		return 0;
+	/* Most listeners, most of the time, dropped nothing: look no further. */
+	overflows = ns_listener_overflows(sk, l);
+	if (overflows)
+		tcp_listener_report(sk, l, overflows, ns_owner_get(sk));
 	return 0;
 }
 
 static long tcp_poll_one(void *map, const __u64 *addr, struct ns_listener *l, void *ctx)
 {
 	const struct sock *s = ns_view(struct sock, *addr);
+	__u32 overflows;
 
 	/* The entry goes before its socket; check anyway that it is still that listener. */
 	if (NS_RD(s, __sk_common.skc_state) != TCP_LISTEN ||
 	    (__u64)NS_RD(s, __sk_common.skc_cookie.counter) != l->cookie)
 		return 0;
-	ns_owner_rename(&l->owner);
-	tcp_listener_check((const void *)*addr, l, &l->owner);
+	overflows = ns_listener_overflows(s, l);
+	if (overflows) {
+		ns_owner_rename(&l->owner);
+		tcp_listener_report(s, l, overflows, &l->owner);
+	}
 	return 0;
 }
 
