@@ -619,28 +619,29 @@ static int keep_going(struct ns_session *s, struct loaded_family *lf, int err, i
 	return 0;
 }
 
+/* Runs @phase for every loaded family, then writes the fallbacks it switched on. */
+static int attach_phase(struct ns_session *s,
+			int (*phase)(struct ns_session *s, struct loaded_family *lf), int *first)
+{
+	for_each_loaded(s, lf)
+	{
+		int err = keep_going(s, lf, phase(s, lf), first);
+
+		if (err)
+			return err;
+	}
+	return apply_fallbacks(s);
+}
+
 int ns_session__attach(struct ns_session *s)
 {
 	struct bpf_map *events;
 	int err, first = 0;
 
 	/* Fallbacks must be in place before the first traced event. */
-	for_each_loaded(s, lf)
-	{
-		err = keep_going(s, lf, prepare_on_demand(s, lf), &first);
-		if (err)
-			return err;
-	}
-	err = apply_fallbacks(s);
-	if (err)
-		return err;
-	for_each_loaded(s, lf)
-	{
-		err = keep_going(s, lf, attach_tracing(s, lf), &first);
-		if (err)
-			return err;
-	}
-	err = apply_fallbacks(s);
+	err = attach_phase(s, prepare_on_demand, &first);
+	if (!err)
+		err = attach_phase(s, attach_tracing, &first);
 	if (err)
 		return err;
 	s->dctx.start_boot_ns = ns_boot_now();

@@ -29,16 +29,13 @@ import struct
 import sys
 import time
 
-from tcp_peer import family_of, recv_exactly, say, set_name, wait_eof, wait_for_file
+from tcp_peer import family_of, listener, recv_exactly, run_role, say, wait_eof, wait_for_file
 
 HERE = os.path.abspath(__file__)
 
 
 def half_close_server(args):
-    srv = socket.socket(family_of(args.bind), socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((args.bind, args.port))
-    srv.listen(8)
+    srv = listener(args.bind, args.port, 8)
     say(f"ready {os.getpid()}")
     conn, _ = srv.accept()
     if args.mode == "close-wait":
@@ -130,10 +127,7 @@ def exec_client(args):
 
 
 def exec_listener(args):
-    srv = socket.socket(family_of(args.bind), socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((args.bind, args.port))
-    srv.listen(1)
+    srv = listener(args.bind, args.port, 1)
     say(f"ready {os.getpid()}")
     exec_into("inherited-listener", srv.detach(), args)
 
@@ -175,10 +169,7 @@ def main():
     p.add_argument("--mode")
     p.add_argument("--fd", type=int)
     p.add_argument("--hold-file")
-    args = p.parse_args()
-    set_name(args.name)
-    result = ROLES[args.role](args) or {}
-    say({"pid": os.getpid(), **result})
+    run_role(p, ROLES)
 
 
 if __name__ == "__main__":

@@ -59,6 +59,24 @@ def family_of(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
+def listener(addr, port, backlog):
+    """A listening socket on ADDR:PORT (SO_REUSEADDR: ports are reused between tests)."""
+    srv = socket.socket(family_of(addr), socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((addr, port))
+    srv.listen(backlog)
+    return srv
+
+
+def run_role(parser, roles):
+    """Parses the arguments, names the process and runs the role; its result
+    (a dict) is printed with the pid as the peer's last line."""
+    args = parser.parse_args()
+    set_name(args.name)
+    result = roles[args.role](args) or {}
+    say({"pid": os.getpid(), **result})
+
+
 def abort(sock):
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()

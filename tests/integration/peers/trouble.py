@@ -20,7 +20,7 @@ import os
 import socket
 import time
 
-from tcp_peer import family_of, say, set_name, wait_for_file
+from tcp_peer import family_of, listener, run_role, say, wait_for_file
 
 
 def udp_send(args):
@@ -44,10 +44,7 @@ def udp_sink(args):
 
 
 def listen(args):
-    sock = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.addr, args.port))
-    sock.listen(args.backlog)
+    sock = listener(args.addr, args.port, args.backlog)
     say(f"ready {os.getpid()}")
     wait_for_file(args.hold_file)
     sock.close()
@@ -96,10 +93,7 @@ def main():
     p.add_argument("--source-port", type=int, default=0,
                    help="connect-many: bind the clients to this port and the next ones")
     p.add_argument("--hold-file")
-    args = p.parse_args()
-    set_name(args.name)
-    result = ROLES[args.role](args) or {}
-    say({"pid": os.getpid(), **result})
+    run_role(p, ROLES)
 
 
 if __name__ == "__main__":
