@@ -122,6 +122,34 @@ $(O)/san/%.o: %.c | $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) -Itests -O1 -g $(SAN_FLAGS) -c $< -o $@
 
+# BPF objects of the tests themselves (tests/bpf/*.bpf.c), in both builds.
+TEST_BPF_NAMES := $(patsubst tests/bpf/%.bpf.c,%,$(wildcard tests/bpf/*.bpf.c))
+TEST_SKELS := $(patsubst %,$(O)/tests/%.skel.h,$(TEST_BPF_NAMES)) \
+	$(patsubst %,$(O)/tests/%.compat.skel.h,$(TEST_BPF_NAMES))
+
+$(O)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(O)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@
+
+$(O)/tests/bpf/%.compat.bpf.o: tests/bpf/%.bpf.c $(O)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DNS_COMPAT_READS -MF $(@:.o=.d) -MT $@ -c $< -o $@
+
+$(O)/tests/%.skel.h: $(O)/tests/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(O)/tests/%.compat.skel.h: $(O)/tests/bpf/%.compat.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_compat_bpf > $@
+
+$(O)/san/tests/bpf/%.o: tests/bpf/%.c $(TEST_SKELS) | $(SKELS)
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) -I$(O)/tests -Itests -O1 -g $(SAN_FLAGS) -c $< -o $@
+
 $(O)/tests/bpf_%: $(O)/san/tests/bpf/%.o $(SAN_OBJS) $(TEST_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)

@@ -25,6 +25,29 @@
 #include "lib/system.h"
 #include "probes/drop.h"
 #include "probes/registry.h"
+#include "refused.compat.skel.h"
+#include "refused.skel.h"
+
+/* tests/bpf/refused.bpf.c: programs every verifier refuses, beside good ones. */
+NS_FAMILY_SKELETONS(refused)
+
+static const struct ns_prog_spec refused_degrading[] = {
+	{ .name = "refused_optional", .fallback = "nothing replaces it" },
+	{ .name = "refused_primary", .fallback = "its variant", .alternative = "refused_variant" },
+	{ NULL },
+};
+
+static const struct ns_family refused_family = {
+	.name = "refused",
+	NS_FAMILY_SKELETON_OPS(refused),
+	.programs = refused_degrading,
+};
+
+/* The same object, where nothing is optional. */
+static const struct ns_family required_family = {
+	.name = "required",
+	NS_FAMILY_SKELETON_OPS(refused),
+};
 
 static const struct ns_family *const families[] = { &ns_owner_family, &ns_conn_family,
 						    &ns_tcp_family, &ns_drop_family };
@@ -174,6 +197,66 @@ static void a_refused_required_program_fails_cleanly(void **state)
 	assert_int_equal(links_after, links_before);
 }
 
+static const struct ns_prog_state *prog_state(const struct ns_progplan *p, const char *name)
+{
+	int i = ns_progplan_find(p, name);
+
+	assert_true(i >= 0);
+	return &p->progs[i];
+}
+
+static int check_refused(const struct ns_family_report *r, void *ctx)
+{
+	const struct ns_prog_state *st;
+
+	(void)ctx;
+	if (strcmp(r->name, "refused"))
+		return 0;
+	assert_true(r->loaded);
+	/* Refused by the kernel's verifier (not on request), with its errno. */
+	st = prog_state(r->plan, "refused_optional");
+	assert_int_equal(st->status, NS_PROG_FALLBACK);
+	assert_false(st->refused);
+	assert_true(st->error == EACCES || st->error == EINVAL);
+	st = prog_state(r->plan, "refused_primary");
+	assert_int_equal(st->status, NS_PROG_FALLBACK);
+	assert_true(prog_state(r->plan, "refused_variant")->wanted);
+	assert_true(prog_state(r->plan, "refused_fine")->wanted);
+	assert_true(prog_state(r->plan, "refused_required")->standby);
+	return 0;
+}
+
+static void the_kernels_refusals_degrade_a_family(void **state)
+{
+	struct ns_session *s = open_session(NULL);
+
+	(void)state;
+	assert_int_equal(ns_session__add(s, &ns_owner_family), 0);
+	assert_int_equal(ns_session__add(s, &refused_family), 0);
+	ns_session__for_each_family(s, check_refused, NULL);
+	assert_int_equal(ns_session__attach(s), 0);
+	assert_true(ns_session__usable(s, "refused_variant"));
+	assert_false(ns_session__usable(s, "refused_primary"));
+	ns_session__free(s);
+}
+
+static void a_required_program_the_kernel_refuses_fails_the_family(void **state)
+{
+	struct ns_session *s = open_session(NULL);
+	int err;
+
+	(void)state;
+	assert_int_equal(ns_session__add(s, &ns_owner_family), 0);
+	err = ns_session__add(s, &required_family);
+	assert_true(err == -EACCES || err == -EINVAL);
+	assert_non_null(strstr(ns_session__subject(s), "'refused_optional'"));
+	assert_null(ns_session__object(s, "required"));
+	/* The family that failed does not hold back the ones that did not. */
+	assert_int_equal(ns_session__add(s, &ns_conn_family), 0);
+	assert_int_equal(ns_session__attach(s), 0);
+	ns_session__free(s);
+}
+
 static __u32 map_id(struct ns_session *s, const char *family, const char *map)
 {
 	struct bpf_object *obj = ns_session__object(s, family);
@@ -218,6 +301,8 @@ int main(void)
 		cmocka_unit_test(every_variant_loads),
 		cmocka_unit_test(fallbacks_switch_on_flags),
 		cmocka_unit_test(a_refused_required_program_fails_cleanly),
+		cmocka_unit_test(the_kernels_refusals_degrade_a_family),
+		cmocka_unit_test(a_required_program_the_kernel_refuses_fails_the_family),
 		cmocka_unit_test(shared_maps_are_created_once),
 	};
 
