@@ -113,14 +113,22 @@ int BPF_PROG(owner_task_rename, struct task_struct *task, const char *comm)
 	return 0;
 }
 
-/* The last thread of a process is gone: its pid may name another process next. */
+/*
+ * The last thread of a process is going: its sockets may still report (the
+ * fds close after this tracepoint, orphans linger), so its name stays, marked
+ * for the next process that gets the pid.
+ */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(owner_sched_process_exit, struct task_struct *p)
 {
 	__u32 pid = p->tgid;
+	struct ns_name *name;
 
-	if (!p->signal->live.counter)
-		bpf_map_delete_elem(&ns_renamed, &pid);
+	if (p->signal->live.counter)
+		return 0;
+	name = bpf_map_lookup_elem(&ns_renamed, &pid);
+	if (name)
+		name->exited = 1;
 	return 0;
 }
 

@@ -19,7 +19,9 @@
  *
  * A process that exec()s (or renames itself) keeps its pid and its sockets
  * but changes its name: ns_renamed has the latest name of each process
- * renamed since start-up, and every lookup takes it from there.
+ * renamed since start-up, and every lookup takes it from there. Its sockets
+ * can outlive it (closed by exit(), or lingering in FIN_WAIT), so the entry
+ * stays when the process exits, marked, until its pid names a new owner.
  */
 #ifndef NETSIGHT_OWNER_BPF_H
 #define NETSIGHT_OWNER_BPF_H
@@ -62,9 +64,10 @@ struct {
 
 struct ns_name {
 	char comm[NS_COMM_LEN];
+	__u32 exited; /* the process is gone; its pid may be given out again */
 };
 
-/* pid -> its name since it was last renamed; LRU, but emptied as processes exit. */
+/* pid -> its name since it was last renamed. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, NS_RENAMED_MAX);
@@ -81,11 +84,25 @@ struct {
 } ns_exec_seen SEC(".maps");
 
 /* The current process, as a socket owner. pid is the thread group id. */
+/* Forgets the name of the exited process whose pid the current one now has. */
+static __always_inline void ns_renamed_reused(__u32 pid)
+{
+	__u32 zero = 0, *seen = bpf_map_lookup_elem(&ns_exec_seen, &zero);
+	struct ns_name *old;
+
+	if (!seen || !*seen)
+		return;
+	old = bpf_map_lookup_elem(&ns_renamed, &pid);
+	if (old && old->exited)
+		bpf_map_delete_elem(&ns_renamed, &pid);
+}
+
 static __always_inline void ns_owner_from_current(struct ns_owner *o)
 {
 	const struct task_struct *task = ns_view(struct task_struct, bpf_get_current_task());
 
 	o->pid = bpf_get_current_pid_tgid() >> 32;
+	ns_renamed_reused(o->pid);
 	o->cgroup_id = bpf_get_current_cgroup_id();
 	o->flags = 0;
 	/* The process's name, as ps shows it: the thread group leader's. */
