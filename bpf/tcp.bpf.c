@@ -36,6 +36,7 @@
 #define NS_ENOMEM 12
 #define NS_EINVAL 22
 #define NS_EHOSTUNREACH 113
+#define NS_ENOBUFS 105
 
 /* Where tcp_v4_rcv() and tcp_v6_rcv() are ([start, end) pairs), from kallsyms. */
 #define TCP_RCV_RANGES 4
@@ -53,6 +54,19 @@ struct {
 	__type(key, int);
 	__type(value, struct tcp_rtx);
 } tcp_rtx SEC(".maps");
+
+/*
+ * The owners of connections closed while the peer may still send: the kernel
+ * goes on in a time-wait socket, which answers late data with a RST of its
+ * own. By cookie, which the time-wait socket keeps (inet_twsk_alloc()).
+ */
+#define TCP_TW_OWNERS_MAX 16384
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TCP_TW_OWNERS_MAX);
+	__type(key, __u64);
+	__type(value, struct ns_owner);
+} tcp_tw_owners SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -163,6 +177,13 @@ static __always_inline void tcp_on_retransmit(const struct sock *sk, const struc
 	/* Never NULL; said for older verifiers, as in tcp_receive_reset. */
 	if (!sk || -err == NS_EBUSY)
 		return;
+	/*
+	 * A qdisc's verdict comes through as is (__tcp_transmit_skb() returns
+	 * NET_XMIT_DROP, 1): name it as a send() would, ENOBUFS
+	 * (net_xmit_errno(), include/linux/netdevice.h).
+	 */
+	if (err > 0)
+		err = -NS_ENOBUFS;
 	/* One skb may carry several segments (TSO); RetransSegs counts segments. */
 	shinfo = ns_view(struct skb_shared_info, NS_RD(b, head) + NS_RD(b, end));
 	segs = NS_RD(shinfo, gso_segs) ?: 1;
@@ -205,6 +226,11 @@ int BPF_PROG(tcp_retransmit_synack, const struct sock *sk, const struct request_
 {
 	struct ns_tcp_event ev;
 
+	if (!sk) /* never; for older verifiers, as in tcp_receive_reset */
+		return 0;
+	/* A listener netsight has not met yet (open before start, iter/tcp refused). */
+	if ((ns_fallbacks & NS_FB_LISTEN_SEED) && sk->__sk_common.skc_state == TCP_LISTEN)
+		ns_listener_start(sk, NULL);
 	tcp_event_init(&ev, NS_TCP_SYNACK_RETRANSMIT, sk);
 	ns_reqsk_tuple(req, &ev.tuple);
 	ev.state = NS_RD(ns_view(struct request_sock, req), __req_common.skc_state);
@@ -221,8 +247,16 @@ static __always_inline void tcp_on_send_reset(const struct sock *sk, const struc
 					      int reason, bool has_reason)
 {
 	struct ns_tcp_event ev;
+	struct ns_owner *owner;
+	__u64 cookie;
 
 	tcp_event_init(&ev, NS_TCP_RESET_SENT, sk);
+	if (sk && ev.state == TCP_TIME_WAIT) {
+		cookie = NS_RD(ns_view(struct sock, sk), __sk_common.skc_cookie.counter);
+		owner = bpf_map_lookup_elem(&tcp_tw_owners, &cookie);
+		if (owner)
+			ev.owner = *owner;
+	}
 	if (skb) {
 		ns_skb_tuple(skb, &ev.tuple);
 		ns_tuple_reverse(&ev.tuple); /* the reset goes back where the segment came from */
@@ -280,11 +314,30 @@ int BPF_PROG(tcp_inet_sock_set_state, const struct sock *sk, int oldstate, int n
 	struct ns_owner *owner, current;
 	struct ns_tuple t;
 	__u32 overflows;
+	__u64 cookie;
 
 	if (newstate == TCP_LISTEN) {
 		/* listen() runs in the owner's context. */
 		ns_owner_from_current(&current);
 		ns_listener_start(sk, &current);
+		return 0;
+	}
+	/*
+	 * The time-wait socket copies the cookie when it is made, before the
+	 * full socket closes: give it one while this one is being closed.
+	 */
+	if (newstate == TCP_FIN_WAIT1) {
+		bpf_get_socket_cookie((struct sock *)sk);
+		return 0;
+	}
+	/* Closed before the peer finished (no FIN from it yet): see tcp_tw_owners. */
+	if ((oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2) && newstate == TCP_CLOSE &&
+	    !(sk->__sk_common.skc_flags &
+	      (1ULL << bpf_core_enum_value(enum sock_flags, SOCK_DONE)))) {
+		owner = ns_owner_get(sk);
+		cookie = bpf_get_socket_cookie((struct sock *)sk);
+		if (owner)
+			bpf_map_update_elem(&tcp_tw_owners, &cookie, owner, BPF_ANY);
 		return 0;
 	}
 	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE) {
