@@ -76,6 +76,7 @@ static void add_system(struct doctor *d)
 						 { "bpffs", "bpf" },
 						 { "cgroup2", "cgroup2" } };
 	json_object *kernel = json_object_new_object(), *m = json_object_new_object();
+	json_object *self = json_object_new_object();
 	char path[4096];
 	struct utsname u;
 
@@ -83,9 +84,9 @@ static void add_system(struct doctor *d)
 		json_object_object_add(kernel, "release", json_object_new_string(u.release));
 		json_object_object_add(kernel, "machine", json_object_new_string(u.machine));
 	}
-	json_object_object_add(d->doc, "netsight.version", json_object_new_string(NS_VERSION));
-	json_object_object_add(d->doc, "libbpf.version",
-			       json_object_new_string(libbpf_version_string()));
+	json_object_object_add(self, "version", json_object_new_string(NS_VERSION));
+	json_object_object_add(self, "libbpf", json_object_new_string(libbpf_version_string()));
+	json_object_object_add(d->doc, "netsight", self);
 	json_object_object_add(d->doc, "kernel", kernel);
 	json_object_object_add(d->doc, "btf", json_object_new_boolean(!ns_system_btf()));
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++)
@@ -134,11 +135,18 @@ static int add_family(const struct ns_family_report *r, void *ctx)
 			  NULL);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct ns_prog_state *st = &p->progs[i];
+		const char *fallback = st->spec ? st->spec->fallback : NULL;
+		char unneeded[128];
 
 		if (st->standby)
 			continue; /* an alternative nobody needed */
+		if (st->status == NS_PROG_FALLBACK && !ns_progplan_needed(p, i)) {
+			snprintf(unneeded, sizeof(unneeded), "nothing lost: '%s' does its job",
+				 st->spec->backs);
+			fallback = unneeded;
+		}
 		add_probe(d, r->name, st->name, st->hook, st->status, st->error, st->refused,
-			  st->detail, st->spec ? st->spec->fallback : NULL);
+			  st->detail, fallback);
 	}
 	if (!r->loaded && p->failed < 0)
 		add_probe(d, r->name, "(object)", "-", NS_PROG_UNAVAILABLE, r->error, false,

@@ -42,6 +42,9 @@ static int run_command(const struct ns_command *cmd, int argc, char **argv)
 		return NS_EXIT_USAGE;
 	}
 	ns_run_setup_log(&o);
+	code = ns_run_check_refusals(&o);
+	if (code)
+		return code;
 	if (!o.list_only && !cmd->self_checking) {
 		code = ns_run_preflight(cmd->name);
 		if (code)

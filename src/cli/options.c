@@ -42,10 +42,8 @@ void ns_cli_defaults(struct ns_cli_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->format = NS_FORMAT_TEXT;
 	o->ringbuf_size = NS_DEFAULT_RINGBUF;
-	if (env && *env) {
-		snprintf(o->refuse_buf, sizeof(o->refuse_buf), "%s", env);
-		o->refuse = o->refuse_buf;
-	}
+	if (env && *env)
+		o->refuse = env; /* checked whole by ns_cli_check() */
 }
 
 static int parse_pid(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
@@ -192,10 +190,10 @@ static int parse_interval(struct ns_cli_opts *o, const char *arg, char *err, siz
 	return 0;
 }
 
+/* Appends one entry to the refusal list (NETSIGHT_REFUSE's, if any, first). */
 static int parse_refuse(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
 {
-	struct ns_refusals r;
-	size_t used = strlen(o->refuse_buf);
+	const char *before = o->refuse ? o->refuse : "";
 	int n;
 
 	if (!arg[0] || strpbrk(arg, ", \t"))
@@ -203,14 +201,25 @@ static int parse_refuse(struct ns_cli_opts *o, const char *arg, char *err, size_
 			    "invalid --refuse-hook '%s': expected one hook prefix or program name, "
 			    "such as iter/bpf_sk_storage_map",
 			    arg);
-	n = snprintf(o->refuse_buf + used, sizeof(o->refuse_buf) - used, "%s%s", used ? "," : "",
-		     arg);
-	if (n < 0 || (size_t)n >= sizeof(o->refuse_buf) - used ||
-	    ns_refusals_parse(o->refuse_buf, &r)) {
-		o->refuse_buf[used] = '\0';
-		return fail(err, errlen, -E2BIG, "too many --refuse-hook options: at most %d",
-			    NS_REFUSE_MAX);
+	if (strlen(arg) >= NS_PLAN_NAME_LEN)
+		return fail(err, errlen, -ENAMETOOLONG,
+			    "invalid --refuse-hook '%.20s...': at most %d characters", arg,
+			    NS_PLAN_NAME_LEN - 1);
+	if (before == o->refuse_buf) {
+		size_t used = strlen(before);
+
+		n = snprintf(o->refuse_buf + used, sizeof(o->refuse_buf) - used, ",%s", arg);
+		n = n < 0 || (size_t)n >= sizeof(o->refuse_buf) - used ? -1 : n;
+	} else {
+		n = snprintf(o->refuse_buf, sizeof(o->refuse_buf), "%s%s%s", before,
+			     before[0] ? "," : "", arg);
+		n = n < 0 || (size_t)n >= sizeof(o->refuse_buf) ? -1 : n;
 	}
+	if (n < 0)
+		return fail(err, errlen, -E2BIG,
+			    "too many hooks refused (NETSIGHT_REFUSE and --refuse-hook): at most "
+			    "%d",
+			    NS_REFUSE_MAX);
 	o->refuse = o->refuse_buf;
 	return 0;
 }
@@ -218,12 +227,16 @@ static int parse_refuse(struct ns_cli_opts *o, const char *arg, char *err, size_
 int ns_cli_check(const struct ns_cli_opts *o, char *err, size_t errlen)
 {
 	struct ns_refusals r;
+	int ret = o->refuse ? ns_refusals_parse(o->refuse, &r) : 0;
 
-	if (o->refuse && ns_refusals_parse(o->refuse, &r))
-		return fail(err, errlen, -EINVAL,
-			    "invalid NETSIGHT_REFUSE '%s': expected at most %d hook prefixes, "
-			    "separated by commas",
-			    o->refuse, NS_REFUSE_MAX);
+	if (ret == -E2BIG)
+		return fail(err, errlen, ret,
+			    "too many hooks refused (NETSIGHT_REFUSE and --refuse-hook): at most %d",
+			    NS_REFUSE_MAX);
+	if (ret)
+		return fail(err, errlen, ret,
+			    "invalid NETSIGHT_REFUSE: an entry is longer than %d characters",
+			    NS_PLAN_NAME_LEN - 1);
 	if (o->interval_s && !o->summary)
 		return fail(err, errlen, -EINVAL, "--interval applies to --summary tables");
 	return 0;

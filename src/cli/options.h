@@ -23,7 +23,10 @@ enum ns_exit {
 
 #define NS_MAX_REASONS 64
 
-#define NS_REFUSE_LEN 512
+#include "lib/progplan.h"
+
+/* Room for the longest valid list: NS_REFUSE_MAX entries and their commas. */
+#define NS_REFUSE_LEN (NS_REFUSE_MAX * NS_PLAN_NAME_LEN)
 
 /* Everything the options of any command can set. */
 struct ns_cli_opts {

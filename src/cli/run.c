@@ -161,14 +161,69 @@ static int print_summary_table(struct ns_session *s, struct ns_output *out, cons
 	return ns_output_flush(out);
 }
 
-/* Where the kernel leaves a command without a program it needs. */
+/* Where the kernel (or NETSIGHT_REFUSE) leaves a command without a program it needs. */
 static void print_refused(const char *cmd, struct ns_session *s, int err)
 {
-	fprintf(stderr,
-		"netsight %s: the kernel refused %s: %s\n"
-		"netsight %s: 'netsight doctor' shows what this kernel gives netsight%s\n",
-		cmd, ns_session__subject(s), strerror(-err), cmd,
-		err == -EACCES || err == -EINVAL ? "; -v shows the verifier's log" : "");
+	if (ns_session__refused_on_request(s))
+		fprintf(stderr,
+			"netsight %s: %s is refused on request (NETSIGHT_REFUSE or "
+			"--refuse-hook)\n",
+			cmd, ns_session__subject(s));
+	else
+		fprintf(stderr, "netsight %s: the kernel refused %s: %s\n", cmd,
+			ns_session__subject(s), strerror(-err));
+	fprintf(stderr, "netsight %s: 'netsight doctor' shows what this kernel gives netsight%s\n",
+		cmd, err == -EACCES || err == -EINVAL ? "; -v shows the verifier's log" : "");
+}
+
+#define NS_ALL_PROGRAMS 128
+
+struct program_names {
+	char names[NS_ALL_PROGRAMS][NS_PLAN_NAME_LEN];
+	char hooks[NS_ALL_PROGRAMS][NS_PLAN_NAME_LEN];
+	const char *name_ptrs[NS_ALL_PROGRAMS];
+	const char *hook_ptrs[NS_ALL_PROGRAMS];
+	size_t n;
+};
+
+static void note_program(const char *name, const char *hook, void *ctx)
+{
+	struct program_names *pn = ctx;
+
+	if (pn->n == NS_ALL_PROGRAMS)
+		return;
+	snprintf(pn->names[pn->n], NS_PLAN_NAME_LEN, "%s", name);
+	snprintf(pn->hooks[pn->n], NS_PLAN_NAME_LEN, "%s", hook);
+	pn->name_ptrs[pn->n] = pn->names[pn->n];
+	pn->hook_ptrs[pn->n] = pn->hooks[pn->n];
+	pn->n++;
+}
+
+int ns_run_check_refusals(const struct ns_cli_opts *o)
+{
+	static const struct ns_family *const all[] = { &ns_owner_family, &ns_conn_family,
+						       &ns_tcp_family, &ns_drop_family };
+	static const char *const pseudo[] = { NS_HOOK_VIEWS, NULL };
+	struct program_names *pn;
+	struct ns_refusals r;
+	const char *bad;
+	int err = 0;
+
+	if (!o->refuse || ns_refusals_parse(o->refuse, &r))
+		return 0;
+	pn = calloc(1, sizeof(*pn));
+	if (!pn)
+		return NS_EXIT_FAILURE;
+	for (size_t i = 0; !err && i < sizeof(all) / sizeof(all[0]); i++)
+		err = ns_family_list_programs(all[i], note_program, pn);
+	bad = err ? NULL : ns_refusals_unmatched(&r, pn->n, pn->name_ptrs, pn->hook_ptrs, pseudo);
+	if (bad)
+		fprintf(stderr,
+			"netsight %s: NETSIGHT_REFUSE or --refuse-hook names '%s', which is no "
+			"program or hook of netsight's; 'netsight doctor' lists them\n",
+			o->command, bad);
+	free(pn);
+	return bad ? NS_EXIT_USAGE : 0;
 }
 
 static int load(struct ns_session *s, const char *cmd, const struct ns_family *const *families)

@@ -15,6 +15,12 @@
  */
 int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family *const *families);
 
+/*
+ * Checks that every entry of NETSIGHT_REFUSE and --refuse-hook names a program
+ * or hook netsight has; prints the first that does not. 0 or the exit code.
+ */
+int ns_run_check_refusals(const struct ns_cli_opts *o);
+
 /* Checks that this process can trace at all; prints why not. 0 or exit code. */
 int ns_run_preflight(const char *cmd);
 

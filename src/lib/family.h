@@ -75,6 +75,11 @@ struct ns_prog_spec {
 	unsigned int tracepoint_args;
 	/* For a map iterator (iter/bpf_sk_storage_map ...): the map it walks. */
 	const char *iter_map;
+	/*
+	 * The program this one stands in for when that one is unavailable: while
+	 * that one works, losing this one changes nothing.
+	 */
+	const char *backs;
 };
 
 struct ns_family {

@@ -178,10 +178,41 @@ bool ns_progplan_wanted(const struct ns_progplan *p, const char *name)
 	return i >= 0 && p->progs[i].wanted;
 }
 
+bool ns_progplan_needed(const struct ns_progplan *p, size_t i)
+{
+	const struct ns_prog_spec *sp = p->progs[i].spec;
+	int backed = sp && sp->backs ? ns_progplan_find(p, sp->backs) : -1;
+
+	return backed < 0 || !p->progs[backed].wanted || p->progs[backed].status != NS_PROG_OK;
+}
+
 bool ns_progplan_degraded(const struct ns_progplan *p)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (p->progs[i].status == NS_PROG_FALLBACK)
+		if (p->progs[i].status == NS_PROG_FALLBACK && ns_progplan_needed(p, i))
 			return true;
 	return false;
+}
+
+/* Whether refusal entry @e names program @name on @hook. */
+static bool entry_matches(const char *e, const char *name, const char *hook)
+{
+	return !strcmp(e, name) || !strncmp(hook + (hook[0] == '?'), e, strlen(e));
+}
+
+const char *ns_refusals_unmatched(const struct ns_refusals *r, size_t n, const char *const *names,
+				  const char *const *hooks, const char *const *extra_hooks)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const char *e = r->prefixes[i];
+		bool found = false;
+
+		for (size_t j = 0; !found && j < n; j++)
+			found = entry_matches(e, names[j], hooks[j]);
+		for (size_t j = 0; !found && extra_hooks && extra_hooks[j]; j++)
+			found = entry_matches(e, "", extra_hooks[j]);
+		if (!found)
+			return e;
+	}
+	return NULL;
 }

@@ -98,7 +98,18 @@ int ns_progplan_resolve(struct ns_progplan *p, const struct ns_refusals *r, ns_t
 __u32 ns_progplan_fallbacks(const struct ns_progplan *p);
 /* Whether program @name is wanted (will be or was loaded). */
 bool ns_progplan_wanted(const struct ns_progplan *p, const char *name);
-/* Whether anything is in fallback (the family runs degraded). */
+/*
+ * Whether losing program @i changes anything: false for a program that only
+ * backs up another (spec->backs) while that one works.
+ */
+bool ns_progplan_needed(const struct ns_progplan *p, size_t i);
+/* Whether anything needed is in fallback (the family runs degraded). */
 bool ns_progplan_degraded(const struct ns_progplan *p);
+/*
+ * The first entry of @r that names none of the @n programs (@names, @hooks)
+ * nor a hook in @extra_hooks (NULL-terminated), or NULL if every one does.
+ */
+const char *ns_refusals_unmatched(const struct ns_refusals *r, size_t n, const char *const *names,
+				  const char *const *hooks, const char *const *extra_hooks);
 
 #endif /* NETSIGHT_PROGPLAN_H */

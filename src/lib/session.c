@@ -66,6 +66,8 @@ struct ns_session {
 	struct ns_decode_ctx dctx;
 	uint64_t records;
 	uint64_t malformed;
+	bool warned_views;
+	bool refused_on_request; /* the last failure was a refusal on request */
 	char subject[256];
 };
 
@@ -290,8 +292,12 @@ static int required_failed(struct ns_session *s, struct loaded_family *lf)
 	const struct ns_prog_state *st = &lf->plan.progs[lf->plan.failed];
 
 	lf->error = st->error;
-	set_subject(s, "'%s' (%s), which '%s' needs%s%s", st->name, st->hook, lf->fam->name,
-		    st->detail[0] ? ": " : "", st->detail);
+	s->refused_on_request = st->refused;
+	if (st->refused)
+		set_subject(s, "'%s' (%s), which '%s' needs,", st->name, st->hook, lf->fam->name);
+	else
+		set_subject(s, "'%s' (%s), which '%s' needs%s%s", st->name, st->hook, lf->fam->name,
+			    st->detail[0] ? ": " : "", st->detail);
 	return -st->error;
 }
 
@@ -362,12 +368,24 @@ static enum ns_flavour choose_flavour(struct ns_session *s, struct loaded_family
 	return NS_FLAVOUR_VIEWS;
 }
 
-static void warn_fallbacks(const struct ns_session *s, const struct loaded_family *lf)
+static void warn_fallbacks(struct ns_session *s, const struct loaded_family *lf)
 {
-	for (size_t i = 0; i < lf->plan.n && !s->opts.quiet; i++) {
+	if (s->opts.quiet)
+		return;
+	/* The same for every family: said once. */
+	if (lf->flavour == NS_FLAVOUR_COMPAT && !s->warned_views) {
+		s->warned_views = true;
+		ns_log(NS_LOG_WARN,
+		       "typed views (%s) %s%s%s: every field is read with bpf_probe_read_kernel(), "
+		       "which is slower",
+		       NS_HOOK_VIEWS, lf->views_refused ? "refused on request" : "unavailable",
+		       lf->views_refused ? "" : ", ",
+		       lf->views_refused ? "" : ns_errno_name(lf->views_error));
+	}
+	for (size_t i = 0; i < lf->plan.n; i++) {
 		const struct ns_prog_state *st = &lf->plan.progs[i];
 
-		if (st->status != NS_PROG_FALLBACK)
+		if (st->status != NS_PROG_FALLBACK || !ns_progplan_needed(&lf->plan, i))
 			continue;
 		if (st->refused)
 			ns_log(NS_LOG_WARN, "'%s' (%s) refused on request: %s", st->name, st->hook,
@@ -460,7 +478,7 @@ static int attach_failed(struct ns_session *s, struct loaded_family *lf, size_t 
 
 	if (ns_progplan_reject(&lf->plan, i, -err, false, "at attach"))
 		return required_failed(s, lf);
-	if (!s->opts.quiet)
+	if (!s->opts.quiet && ns_progplan_needed(&lf->plan, i))
 		ns_log(NS_LOG_WARN, "the kernel refused to attach '%s' (%s, %s): %s", st->name,
 		       st->hook, ns_errno_name(-err), st->spec->fallback);
 	return 0;
@@ -921,4 +939,24 @@ int ns_session__for_each_family(const struct ns_session *s,
 const char *ns_session__subject(const struct ns_session *s)
 {
 	return s->subject;
+}
+
+bool ns_session__refused_on_request(const struct ns_session *s)
+{
+	return s->refused_on_request;
+}
+
+int ns_family_list_programs(const struct ns_family *fam,
+			    void (*fn)(const char *name, const char *hook, void *ctx), void *ctx)
+{
+	const struct ns_skel_ops *ops = fam->skel[NS_FLAVOUR_VIEWS];
+	struct bpf_program *prog;
+	void *skel = ops->open();
+
+	if (!skel)
+		return errno ? -errno : -ENOMEM;
+	bpf_object__for_each_program(prog, ops->object(skel))
+		fn(bpf_program__name(prog), bpf_program__section_name(prog), ctx);
+	ops->destroy(skel);
+	return 0;
 }

@@ -146,5 +146,11 @@ int ns_session__for_each_family(const struct ns_session *s,
 
 /* What the last failing call was about (a program, map or family name). */
 const char *ns_session__subject(const struct ns_session *s);
+/* Whether the last failure was a required program refused on request, not by the kernel. */
+bool ns_session__refused_on_request(const struct ns_session *s);
+
+/* Calls @fn for each program of @fam (name and section), without loading it. */
+int ns_family_list_programs(const struct ns_family *fam,
+			    void (*fn)(const char *name, const char *hook, void *ctx), void *ctx);
 
 #endif /* NETSIGHT_SESSION_H */

@@ -271,8 +271,8 @@ static const struct ns_column tcp_summary_columns[] = {
 
 static const struct ns_prog_spec tcp_programs[] = {
 	{ .name = "tcp_retransmit_skb",
-	  .fallback = "no retransmit_failed events: this kernel reports only retransmissions "
-		      "that went out",
+	  .fallback = "retransmit_failed events carry no error: this kernel's tracepoint has no "
+		      "error argument (and older ones report only retransmissions that went out)",
 	  .alternative = "tcp_retransmit_skb_sent",
 	  .tracepoint = "tcp_retransmit_skb",
 	  .tracepoint_args = 3 },
@@ -293,7 +293,8 @@ static const struct ns_prog_spec tcp_programs[] = {
 	  .iter_map = "tcp_listeners" },
 	{ .name = "tcp_poll_listeners",
 	  .fallback = "without the listener iterator either, SYN-stage listen overflows are "
-		      "reported when the listener closes" },
+		      "reported when the listener closes",
+	  .backs = "tcp_iter_listeners" },
 	{ .name = "tcp_iter_start",
 	  .fallback = "listeners open before start-up are watched from when netsight first "
 		      "meets them, counted from their drops at start (sock_diag)",
