@@ -48,6 +48,7 @@ def test_report_describes_this_kernel(netsight_bin):
     doc, r = doctor(netsight_bin)
     assert r.returncode == 0, r.stderr
     assert doc["kernel"]["release"] == platform.release()
+    assert doc["netsight"]["version"] and doc["netsight"]["libbpf"]
     assert doc["btf"] is True
     assert doc["mounts"]["cgroup2"] and doc["mounts"]["tracefs"]
     assert set(doc["commands"]) == COMMANDS
@@ -164,3 +165,42 @@ def test_a_refused_required_program_stops_the_command(netsight_bin, command, hoo
     assert r.stderr.count("\n") == 2, r.stderr
     assert hook in r.stderr and "netsight doctor" in r.stderr
     assert links() <= before
+
+
+@pytest.mark.parametrize("refuse,option,message", [
+    ("nonsense", None, "'nonsense', which is no program or hook"),
+    ("iter/tpc", None, "'iter/tpc', which is no program or hook"),
+    (None, "iter/tpc", "'iter/tpc', which is no program or hook"),
+    (",".join(["iter/tcp"] * 17), None, "at most 16"),
+    ("x" * 70, None, "longer than 63 characters"),
+    (None, "x" * 70, "at most 63 characters"),
+])
+def test_refusals_that_name_nothing_are_usage_errors(netsight_bin, refuse, option, message):
+    args = ["conns", "--duration", "1"] + (["--refuse-hook", option] if option else [])
+    r = run(netsight_bin, *args, refuse=refuse)
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr
+
+
+def test_a_long_valid_refusal_list_is_taken_whole(netsight_bin):
+    """Every entry counts, however long the list: the last one here stops drops."""
+    entries = ["tracepoint/syscalls/sys_exit_accept4"] * 14 + ["iter/udp", "tp_btf/kfree_skb"]
+    r = run(netsight_bin, "drops", "--duration", "1", refuse=",".join(entries))
+    assert r.returncode == 1
+    assert "tp_btf/kfree_skb" in r.stderr and "refused on request" in r.stderr
+
+
+def test_probe_reads_are_one_warning(netsight_bin):
+    r = run(netsight_bin, "conns", "--duration", "1", refuse="kfunc/")
+    assert r.returncode == 0, r.stderr
+    warnings = [l for l in r.stderr.splitlines() if "warning" in l]
+    assert len(warnings) == 1 and "kfunc/bpf_rdonly_cast" in warnings[0], r.stderr
+
+
+def test_a_standby_program_lost_while_its_primary_works_changes_nothing(netsight_bin):
+    doc, r = doctor(netsight_bin, refuse="tcp_poll_listeners")
+    assert r.returncode == 0 and doc["commands"]["tcp"] == "ok"
+    [poll] = probes(doc, program="tcp_poll_listeners")
+    assert poll["status"] == "fallback" and "nothing lost" in poll["fallback"]
+    r = run(netsight_bin, "tcp", "--duration", "1", refuse="tcp_poll_listeners")
+    assert r.returncode == 0 and "warning" not in r.stderr

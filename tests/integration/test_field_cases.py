@@ -95,14 +95,14 @@ def test_retransmissions_dropped_by_the_senders_qdisc_count(pair, netsight_bin, 
     retransmitted (the attempt fails with ENOBUFS): they count, as in
     TcpRetransSegs."""
     port = 6304
-    pair.a.run("tc", "qdisc", "add", "dev", pair.dev_a, "root", "tbf", "rate", "20mbit",
-               "burst", "16kb", "limit", "20kb")
+    pair.a.run("tc", "qdisc", "add", "dev", pair.dev_a, "root", "tbf", "rate", "4mbit",
+               "burst", "8kb", "limit", "10kb")
     events = trace(cleanup, netsight_bin, "tcp")
     a0 = pair.a.counters()
     srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port,
-               "--expect", 3000000, "--reply", 1, "--name", SERVER)
+               "--expect", 1500000, "--reply", 1, "--name", SERVER)
     cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
-               "--send", 3000000, "--expect", 1, "--name", CLIENT)
+               "--send", 1500000, "--expect", 1, "--name", CLIENT)
     cli_pid = cli.result(timeout=90)["pid"]
     srv.result()
     time.sleep(1)
@@ -111,6 +111,8 @@ def test_retransmissions_dropped_by_the_senders_qdisc_count(pair, netsight_bin, 
     sent = [e for e in ours(evs, pair, "retransmit") if e["process.pid"] == cli_pid]
     delta = counter_delta(a0, a1, "TcpRetransSegs")["TcpRetransSegs"]
     assert total(sent) == delta > 0
+    # The qdisc's NET_XMIT_DROP, named as send() would name it.
+    assert {e.get("error") for e in sent} == {None, "ENOBUFS"}
 
 
 # 2. Listener drops that are no overflow -------------------------------------
@@ -181,6 +183,9 @@ def test_ack_stage_overflows_count_once(pair, netsight_bin, cleanup, tmp_path):
 
 # 3. Aborts out of a half-closed or closing state ----------------------------
 
+MODES = ["unread", "linger", "graceful", "close-wait", "late-data"]
+
+
 @pytest.mark.parametrize("mode,server_end,counter", [
     ("unread", "rst_sent", "TcpExtTCPAbortOnClose"),
     ("linger", "rst_sent", None),
@@ -189,7 +194,7 @@ def test_ack_stage_overflows_count_once(pair, netsight_bin, cleanup, tmp_path):
 ])
 def test_how_a_half_closed_connection_ends(pair, netsight_bin, cleanup, mode, server_end,
                                            counter):
-    port = 6310 + ["unread", "linger", "graceful", "close-wait"].index(mode)
+    port = 6310 + MODES.index(mode)
     conns = trace(cleanup, netsight_bin, "conns")
     tcp = trace(cleanup, netsight_bin, "tcp")
     b0 = pair.b.counters()
@@ -211,6 +216,33 @@ def test_how_a_half_closed_connection_ends(pair, netsight_bin, cleanup, mode, se
     if counter:
         assert counter_delta(b0, b1, counter)[counter] == 1
         assert {e["tcp.reset_reason"] for e in sent} == {"TCP_ABORT_ON_CLOSE"}
+
+
+def test_late_data_after_close_draws_a_reset_named_for_its_owner(pair, netsight_bin,
+                                                                   cleanup):
+    """The client closed while the server still had data to send: the
+    client's time-wait socket answers that data with a RST, which netsight
+    names after the client; the client's own end was a FIN."""
+    port = 6310 + MODES.index("late-data")
+    conns = trace(cleanup, netsight_bin, "conns")
+    tcp = trace(cleanup, netsight_bin, "tcp")
+    a0 = pair.a.counters()
+    srv = peer(cleanup, pair.b, "half-close-server", "--bind", pair.b4, "--port", port,
+               "--mode", "late-data", "--name", SERVER, script=FIELD)
+    cli = peer(cleanup, pair.a, "half-close-client", "--connect", pair.b4, "--port", port,
+               "--mode", "late-data", "--name", CLIENT, script=FIELD)
+    srv.result()
+    cli.result()
+    settle()
+    a1 = pair.a.counters()
+    closes, _ = conns.events()
+    resets, _ = tcp.events()
+    [client] = [e for e in on_port(closes, port, "close") if e["process.pid"] == cli.pid]
+    assert client["tcp.close_reason"] == "fin"
+    sent = [e for e in ours(resets, pair, "reset_sent") if e["source.ip"] == pair.a4]
+    assert len(sent) == counter_delta(a0, a1, "TcpOutRsts")["TcpOutRsts"] >= 1
+    assert {(e["process.pid"], e["process.name"], e["tcp.reset_reason"]) for e in sent} == \
+        {(cli.pid, CLIENT, "TCP_TIMEWAIT_SOCKET")}
 
 
 # 4. Connects refused by ICMP -------------------------------------------------
@@ -274,6 +306,23 @@ def test_a_socket_connected_to_itself_has_a_connect(netns, netsight_bin, cleanup
 
 
 # 6. exec() ----------------------------------------------------------------------
+
+def test_a_connection_closed_by_exit_after_exec_names_the_new_program(pair, netsight_bin,
+                                                                       cleanup):
+    port = 6343
+    conns = trace(cleanup, netsight_bin, "conns")
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--expect", 10,
+               "--reply", 10, "--name", SERVER)
+    cli = peer(cleanup, pair.a, "exec-client", "--connect", pair.b4, "--port", port,
+               "--name", "nsx-wrapper", "--name-after", "nsx-after", "--leave-open",
+               script=FIELD)
+    cli.result()
+    srv.result()
+    settle()
+    events, _ = conns.events()
+    [close] = [e for e in on_port(events, port, "close") if e["process.pid"] == cli.pid]
+    assert close["process.name"] == "nsx-after"
+
 
 def test_events_after_exec_name_the_new_program(pair, netsight_bin, cleanup, tmp_path):
     port, lport = 6341, 6342

@@ -238,6 +238,44 @@ def test_overflows_of_a_listener_opened_before_start(pair, netsight_bin, cleanup
     assert {e["process.pid"] for e in over} == {srv.pid}
 
 
+def test_a_listener_opened_before_start_is_polled_once_named(pair, netsight_bin, cleanup,
+                                                             tmp_path, kernel_path):
+    """Without iter/tcp (the fallback path) a listener that was open before
+    netsight started is polled from its first SYN-ACK resent: its overflows
+    are reported while it is open."""
+    hold, stop_clients = os.path.join(tmp_path, "done"), os.path.join(tmp_path, "stop")
+    port = 6108
+    srv = peer(cleanup, pair.b, "listen", "--addr", pair.b4, "--port", port, "--backlog", 1,
+               "--hold-file", hold, "--name", SERVER, script=TROUBLE)
+    ns = tcp(cleanup, netsight_bin)
+    b0 = pair.b.counters()
+    pair.b.run("nft", "-f", "-", input=f"""
+        table inet nstest {{
+            chain in {{
+                type filter hook input priority 0; policy accept;
+                tcp dport {port} tcp flags == ack ip length 52 drop
+            }}
+        }}""")
+    cli = peer(cleanup, pair.a, "connect-many", "--addr", pair.b4, "--port", port, "--count",
+               6, "--hold-file", stop_clients, "--name", CLIENT, script=TROUBLE)
+    time.sleep(1.5)  # SYN-ACKs resent: the listener is named
+    pair.b.run("nft", "delete", "table", "inet", "nstest")
+    time.sleep(2)
+    open(stop_clients, "w").close()
+    cli.result()
+    time.sleep(1)
+    b1 = pair.b.counters()
+    events, err = ns.events()  # the listener is still open
+    open(hold, "w").close()
+    srv.result()
+    assert kernel_path in err
+    assert ours(events, pair, "synack_retransmit")
+    over = ours(events, pair, "listen_overflow")
+    delta = counter_delta(b0, b1, "TcpExtListenOverflows")["TcpExtListenOverflows"]
+    assert total(over) == delta > 0
+    assert {e["process.pid"] for e in over} == {srv.pid}
+
+
 def test_summary_matches_the_event_stream(pair, netsight_bin, cleanup, tmp_path):
     stream = tcp(cleanup, netsight_bin)
     summary = tcp(cleanup, netsight_bin, "--summary")

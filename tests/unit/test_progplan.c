@@ -20,22 +20,25 @@ static const struct ns_prog_spec specs[] = {
 	  .fallback_flags = 1U << 1,
 	  .iter_map = "states" },
 	{ .name = "iter_start", .fallback = "sock_diag", .fallback_flags = 1U << 3 },
+	{ .name = "poller", .fallback = "checked at close", .backs = "iter_pending" },
 	{ NULL },
 };
 
 static const struct ns_family fam = { .name = "test", .programs = specs };
 
-static const char *const names[] = { "core", "drop_kfree_skb", "drop_kfree_skb_norx",
-				     "iter_pending", "iter_start" };
-static const char *const hooks[] = { "tp_btf/inet_sock_set_state", "tp_btf/kfree_skb",
-				     "tp_btf/kfree_skb", "iter/bpf_sk_storage_map", "iter/tcp" };
-static const bool autoload[] = { true, true, false, true, true };
+static const char *const names[] = { "core",	     "drop_kfree_skb", "drop_kfree_skb_norx",
+				     "iter_pending", "iter_start",     "poller" };
+static const char *const hooks[] = {
+	"tp_btf/inet_sock_set_state", "tp_btf/kfree_skb", "tp_btf/kfree_skb",
+	"iter/bpf_sk_storage_map",    "iter/tcp",	  "raw_tp"
+};
+static const bool autoload[] = { true, true, false, true, true, true };
 
 static struct ns_progplan plan(void)
 {
 	struct ns_progplan p;
 
-	assert_int_equal(ns_progplan_init(&p, &fam, 5, names, hooks, autoload), 0);
+	assert_int_equal(ns_progplan_init(&p, &fam, 6, names, hooks, autoload), 0);
 	return p;
 }
 
@@ -167,6 +170,34 @@ static void refusal_lists_are_bounded(void **state)
 	assert_false(ns_refused(&r, "iter/tcp"));
 }
 
+static void a_standby_matters_only_without_its_primary(void **state)
+{
+	struct ns_progplan p = plan();
+
+	(void)state;
+	assert_int_equal(ns_progplan_reject(&p, 5, EPERM, false, NULL), 0);
+	assert_false(ns_progplan_needed(&p, 5));
+	assert_false(ns_progplan_degraded(&p));
+	assert_int_equal(ns_progplan_reject(&p, 3, EPERM, false, NULL), 0);
+	assert_true(ns_progplan_needed(&p, 5));
+	assert_true(ns_progplan_degraded(&p));
+}
+
+static void refusals_must_name_something(void **state)
+{
+	static const char *const pseudo[] = { "kfunc/bpf_rdonly_cast", NULL };
+	struct ns_refusals r;
+
+	(void)state;
+	assert_int_equal(ns_refusals_parse("iter/,drop_kfree_skb,tp_btf/kfree,kfunc/", &r), 0);
+	assert_null(ns_refusals_unmatched(&r, 6, names, hooks, pseudo));
+	assert_int_equal(ns_refusals_parse("iter/tcp,iter/tpc", &r), 0);
+	assert_string_equal(ns_refusals_unmatched(&r, 6, names, hooks, pseudo), "iter/tpc");
+	/* A program's name is matched whole, not as a prefix. */
+	assert_int_equal(ns_refusals_parse("drop_kfree", &r), 0);
+	assert_string_equal(ns_refusals_unmatched(&r, 6, names, hooks, pseudo), "drop_kfree");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +209,8 @@ int main(void)
 		cmocka_unit_test(fallback_flags_add_up),
 		cmocka_unit_test(a_required_program_fails_the_family),
 		cmocka_unit_test(refusal_lists_are_bounded),
+		cmocka_unit_test(a_standby_matters_only_without_its_primary),
+		cmocka_unit_test(refusals_must_name_something),
 	};
 
 	return cmocka_run_group_tests_name("progplan", tests, NULL, NULL);

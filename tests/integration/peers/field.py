@@ -9,6 +9,8 @@ half-close-server / half-close-client --mode M: how one connection ends
     graceful    the server shuts down its side, the client closes (FINs)
     close-wait  the client sends and closes first; the server closes with
                 those bytes unread (RST from CLOSE_WAIT)
+    late-data   the client closes first; the server then sends more, which
+                the client's time-wait socket answers with a RST
 icmp-connect --ports P,...: connects to each port, refused by an ICMP error,
     --mode poll (non-blocking, poll, getsockopt(SO_ERROR), as Go, curl and
     Python with a timeout do), blocking, or unread (non-blocking, closed
@@ -16,7 +18,8 @@ icmp-connect --ports P,...: connects to each port, refused by an ICMP error,
 self-connect --port P: a socket bound to 127.0.0.1:P connects to itself and
     exchanges 3 bytes each way
 exec-client / exec-listener: open a connection or a listener, then exec()
-    (the process keeps its pid and its sockets) and go on under --name-after
+    (the process keeps its pid and its sockets) and go on under --name-after;
+    --leave-open: the client exits without closing its connection
 
 Each prints "ready PID" and one JSON line when done, like tcp_peer.py.
 """
@@ -44,6 +47,12 @@ def half_close_server(args):
         return {}
     recv_exactly(conn, 10)
     conn.sendall(b"s" * 20)
+    if args.mode == "late-data":
+        time.sleep(0.5)  # the client has closed
+        conn.sendall(b"l" * 100)
+        time.sleep(0.5)
+        conn.close()
+        return {}
     conn.shutdown(socket.SHUT_WR)
     if args.mode == "graceful":
         wait_eof(conn)
@@ -65,6 +74,10 @@ def half_close_client(args):
         return {}
     sock.sendall(b"c" * 10)
     recv_exactly(sock, 20)
+    if args.mode == "late-data":
+        sock.close()
+        time.sleep(1)
+        return {}
     if args.mode == "graceful":
         wait_eof(sock)
     else:
@@ -116,6 +129,7 @@ def self_connect(args):
 def exec_into(role, fd, args):
     os.set_inheritable(fd, True)
     extra = ["--hold-file", args.hold_file] if args.hold_file else []
+    extra += ["--leave-open"] if args.leave_open else []
     os.execv(sys.executable, [sys.executable, HERE, role, "--fd", str(fd), "--name",
                               args.name_after, *extra])
 
@@ -137,6 +151,10 @@ def inherited_client(args):
     sock.setblocking(True)  # create_connection() left it non-blocking
     sock.sendall(b"c" * 10)
     recv_exactly(sock, 10)
+    if args.leave_open:  # the kernel closes it as the process exits, after its exit event
+        sock.detach()
+        say({"pid": os.getpid()})
+        os._exit(0)
     sock.shutdown(socket.SHUT_WR)
     wait_eof(sock)
     sock.close()
@@ -169,6 +187,7 @@ def main():
     p.add_argument("--mode")
     p.add_argument("--fd", type=int)
     p.add_argument("--hold-file")
+    p.add_argument("--leave-open", action="store_true")
     run_role(p, ROLES)
 
 
