@@ -293,6 +293,14 @@ static void shared_maps_are_created_once(void **state)
 	ns_session__free(s);
 }
 
+/* libbpf's own log only with NETSIGHT_TEST_VERBOSE: refusals here are on purpose. */
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_DEBUG || !getenv("NETSIGHT_TEST_VERBOSE") ?
+		       0 :
+		       vfprintf(stderr, fmt, ap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,5 +314,6 @@ int main(void)
 		cmocka_unit_test(shared_maps_are_created_once),
 	};
 
+	libbpf_set_print(libbpf_quiet);
 	return cmocka_run_group_tests_name("bpf_load", tests, NULL, NULL);
 }
