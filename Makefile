@@ -145,7 +145,10 @@ $(O)/tests/%.compat.skel.h: $(O)/tests/bpf/%.compat.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_compat_bpf > $@
 
-$(O)/san/tests/bpf/%.o: tests/bpf/%.c $(TEST_SKELS) | $(SKELS)
+# A static pattern rule: make treats its prerequisites as explicit, so it
+# builds the skeletons rather than passing over the rule while they are missing.
+BPF_TEST_OBJS := $(patsubst tests/bpf/%.c,$(O)/san/tests/bpf/%.o,$(wildcard tests/bpf/test_*.c))
+$(BPF_TEST_OBJS): $(O)/san/tests/bpf/%.o: tests/bpf/%.c $(TEST_SKELS) | $(SKELS)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) -I$(O)/tests -Itests -O1 -g $(SAN_FLAGS) -c $< -o $@
