@@ -14,6 +14,17 @@ from netlab import TROUBLE, Netsight, counter_delta
 from test_conns import CLIENT, SERVER, peer, settle
 
 
+def drop_handshake_acks(ns, port):
+    """Loses the ACKs that would complete handshakes to @port (nft table nstest)."""
+    ns.run("nft", "-f", "-", input=f"""
+        table inet nstest {{
+            chain in {{
+                type filter hook input priority 0; policy accept;
+                tcp dport {port} tcp flags == ack ip length 52 drop
+            }}
+        }}""")
+
+
 def tcp(cleanup, binary, *args):
     ns = Netsight(binary, "tcp", "-o", "json", *args)
     cleanup(ns)
@@ -119,13 +130,7 @@ def test_synack_retransmits_count_in_retranssegs(pair, netsight_bin, cleanup):
     """The server never sees the handshake's last ACK, so it resends its SYN-ACK
     until the client's first data segment completes the handshake."""
     port = 6106
-    pair.b.run("nft", "-f", "-", input=f"""
-        table inet nstest {{
-            chain in {{
-                type filter hook input priority 0; policy accept;
-                tcp dport {port} tcp flags == ack ip length 52 drop
-            }}
-        }}""")
+    drop_handshake_acks(pair.b, port)
     ns = tcp(cleanup, netsight_bin)
     b0 = pair.b.counters()
     srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", 2,
@@ -249,13 +254,7 @@ def test_a_listener_opened_before_start_is_polled_once_named(pair, netsight_bin,
                "--hold-file", hold, "--name", SERVER, script=TROUBLE)
     ns = tcp(cleanup, netsight_bin)
     b0 = pair.b.counters()
-    pair.b.run("nft", "-f", "-", input=f"""
-        table inet nstest {{
-            chain in {{
-                type filter hook input priority 0; policy accept;
-                tcp dport {port} tcp flags == ack ip length 52 drop
-            }}
-        }}""")
+    drop_handshake_acks(pair.b, port)
     cli = peer(cleanup, pair.a, "connect-many", "--addr", pair.b4, "--port", port, "--count",
                6, "--hold-file", stop_clients, "--name", CLIENT, script=TROUBLE)
     time.sleep(1.5)  # SYN-ACKs resent: the listener is named
