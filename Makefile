@@ -44,7 +44,7 @@ LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
 CFLAGS ?= -O2 -g
 BASE_CFLAGS := $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -DNS_VERSION='"$(VERSION)"' \
 	-Iinclude -Isrc -I$(O) $(LIBBPF_CFLAGS) -MMD -MP
-LDLIBS := $(LIBBPF_LIBS) -lelf -lz -lm -lmnl -ljson-c
+LDLIBS := $(LIBBPF_LIBS) -lelf -lz -lm -lmnl -ljson-c -lcrypto
 # libbpf's BPF_PROG() declares a ctx parameter that most programs never use.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARNINGS) -Wno-unused-parameter \
 	-Iinclude -Ibpf -I$(O) -MMD -MP
@@ -210,4 +210,6 @@ clean:
 
 -include $(APP_OBJS:.o=.d) $(BPF_OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(TEST_LIB_OBJS:.o=.d) \
 	$(patsubst $(O)/tests/%,$(O)/san/tests/unit/%.d,$(UNIT_TESTS)) \
-	$(patsubst $(O)/tests/bpf_%,$(O)/san/tests/bpf/%.d,$(BPF_TESTS))
+	$(patsubst $(O)/tests/bpf_%,$(O)/san/tests/bpf/%.d,$(BPF_TESTS)) \
+	$(patsubst %,$(O)/tests/bpf/%.bpf.d,$(TEST_BPF_NAMES)) \
+	$(patsubst %,$(O)/tests/bpf/%.compat.bpf.d,$(TEST_BPF_NAMES))

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <openssl/evp.h>
+
+#include "lib/community_id.h"
+
+#define PROTO_ICMP 1
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define PROTO_ICMPV6 58
+#define PROTO_SCTP 132
+
+/* ICMP types with a counterpart: a request and its answer are one flow. */
+static const __u8 icmp4_pairs[][2] = { { 8, 0 }, { 13, 14 }, { 15, 16 }, { 10, 9 }, { 17, 18 } };
+static const __u8 icmp6_pairs[][2] = { { 128, 129 }, { 130, 131 }, { 133, 134 },
+				       { 135, 136 }, { 139, 140 }, { 144, 145 } };
+
+/*
+ * The port equivalents of an ICMP message: its type and its counterpart's, or
+ * for a one-way message its type and code. Returns whether it is one-way.
+ */
+static bool icmp_ports(bool v6, __u16 *sport, __u16 *dport)
+{
+	const __u8(*pairs)[2] = v6 ? icmp6_pairs : icmp4_pairs;
+	size_t n = v6 ? sizeof(icmp6_pairs) / sizeof(icmp6_pairs[0]) :
+			sizeof(icmp4_pairs) / sizeof(icmp4_pairs[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		for (int side = 0; side < 2; side++) {
+			if (*sport != pairs[i][side])
+				continue;
+			*dport = pairs[i][!side];
+			return false;
+		}
+	}
+	return true;
+}
+
+int ns_community_id(int family, const __u8 *saddr, const __u8 *daddr, __u8 proto, __u16 sport,
+		    __u16 dport, __u16 seed, char *buf, size_t len)
+{
+	size_t alen = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+	bool ports = proto == PROTO_TCP || proto == PROTO_UDP || proto == PROTO_SCTP ||
+		     proto == PROTO_ICMP || proto == PROTO_ICMPV6;
+	bool one_way = false, swap;
+	unsigned char in[2 + 16 + 16 + 2 + 4], digest[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+	size_t n = 0;
+	int cmp;
+
+	if (!alen)
+		return -EAFNOSUPPORT;
+	if (len < NS_COMMUNITY_ID_LEN)
+		return -ENOSPC;
+	if (proto == PROTO_ICMP || proto == PROTO_ICMPV6)
+		one_way = icmp_ports(proto == PROTO_ICMPV6, &sport, &dport);
+	/* Both directions hash alike: the lower endpoint goes first. */
+	cmp = memcmp(saddr, daddr, alen);
+	swap = !one_way && (cmp > 0 || (cmp == 0 && ports && sport > dport));
+	in[n++] = seed >> 8;
+	in[n++] = seed & 0xff;
+	memcpy(in + n, swap ? daddr : saddr, alen);
+	n += alen;
+	memcpy(in + n, swap ? saddr : daddr, alen);
+	n += alen;
+	in[n++] = proto;
+	in[n++] = 0;
+	if (ports) {
+		__u16 first = swap ? dport : sport, second = swap ? sport : dport;
+
+		in[n++] = first >> 8;
+		in[n++] = first & 0xff;
+		in[n++] = second >> 8;
+		in[n++] = second & 0xff;
+	}
+	if (!EVP_Digest(in, n, digest, &dlen, EVP_sha1(), NULL) || dlen != 20)
+		return -EIO;
+	memcpy(buf, "1:", 2);
+	EVP_EncodeBlock((unsigned char *)buf + 2, digest, dlen);
+	return 0;
+}
