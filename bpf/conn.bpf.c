@@ -118,7 +118,7 @@ static __always_inline struct ns_conn_event *conn_event_new(const void *sk,
 {
 	struct ns_conn_event *e;
 
-	if (!ns_filter_pass(owner, t))
+	if (!ns_filter_event(NS_EVENT_CONN, action) || !ns_filter_pass(owner, t))
 		return NULL;
 	e = ns_event_reserve(sizeof(*e), NS_EVENT_CONN, cookie);
 	if (!e)
@@ -197,7 +197,7 @@ static __always_inline void conn_hold(const struct sock *sk, const struct conn_s
 	struct ns_conn_held held;
 	__u64 key = (__u64)sk;
 
-	if (!ns_filter_pass(owner, &st->tuple))
+	if (!ns_filter_event(NS_EVENT_CONN, NS_CONN_CLOSE) || !ns_filter_pass(owner, &st->tuple))
 		return;
 	conn_event_init(&held.event, owner, &st->tuple, NS_CONN_CLOSE);
 	held.event.hdr.cookie = bpf_get_socket_cookie((struct sock *)sk);

@@ -62,13 +62,14 @@ static __always_inline void drop_count(__u32 slot, __u64 location, __u32 reason,
 		c->count++;
 }
 
-/* Interface and namespace: from the device, else from the socket. */
+/* Interfaces and namespace: from the device, else from the socket. */
 static __always_inline void drop_where(struct ns_drop_event *e, const struct sk_buff *skb_ptr,
 				       const struct sock *sk)
 {
 	const struct sk_buff *skb = ns_view(struct sk_buff, skb_ptr);
 	const struct net_device *dev = ns_view(struct net_device, NS_RD(skb, dev));
 
+	e->iif = NS_RD(skb, skb_iif);
 	if (dev) {
 		e->hdr.netns = ns_skb_netns(skb_ptr);
 		e->ifindex = NS_RD(dev, ifindex);
@@ -76,7 +77,7 @@ static __always_inline void drop_where(struct ns_drop_event *e, const struct sk_
 		return;
 	}
 	e->hdr.netns = ns_sock_netns(sk);
-	e->ifindex = NS_RD(skb, skb_iif);
+	e->ifindex = 0;
 	__builtin_memset(e->ifname, 0, NS_IFNAME_LEN);
 }
 
@@ -104,11 +105,12 @@ static __always_inline void drop_on_kfree(struct sk_buff *skb, void *location, _
 		attribution = NS_ATTR_CONTEXT;
 	}
 	/* The summary keeps no addresses: read the headers only to filter on them. */
-	if (!(ns_cfg.flags & NS_CFG_SUMMARY) || ns_cfg.port || ns_cfg.family)
+	if (!(ns_cfg.flags & NS_CFG_SUMMARY) || ns_cfg.nports || ns_cfg.ncidrs || ns_cfg.family)
 		ns_skb_tuple(skb, &t);
 	else
 		__builtin_memset(&t, 0, sizeof(t));
-	if (!ns_filter_pass(owner, &t))
+	/* A packet that came in (it has an input device) is for this host's end. */
+	if (!ns_filter_pass_packet(owner, &t, NS_RD(ns_view(struct sk_buff, skb), skb_iif)))
 		return;
 	if (ns_cfg.flags & NS_CFG_SUMMARY) {
 		drop_count(slot, (__u64)location, reason, owner, attribution);

@@ -26,19 +26,18 @@ struct {
 	__type(value, struct ns_owner);
 } owner_inodes SEC(".maps");
 
-struct owner_listen_key {
-	__u32 netns;
-	__u16 port;
-	__u16 pad;
-};
-
-/* Listening ports seen by the start-up iteration, to tell accepted sockets apart. */
+/*
+ * Listeners open before start-up, by port, with their owners: to tell the
+ * sockets they accepted apart, and to give their children an owner where
+ * the listener's own is only seeded (NS_FB_OWNER_SEED), not yet in its
+ * storage for the child to inherit. Filled by the start-up walk.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NS_LISTENERS_MAX);
-	__type(key, struct owner_listen_key);
-	__type(value, __u8);
+	__type(key, struct ns_listen_key);
+	__type(value, struct ns_owner);
 } owner_listeners SEC(".maps");
 
 SEC("tp_btf/inet_sock_set_state")
@@ -54,7 +53,17 @@ int BPF_PROG(owner_inet_sock_set_state, const struct sock *sk, int oldstate, int
 	}
 	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV) {
 		/* Softirq context: current is whoever ran, often the peer. */
-		o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
+		o = bpf_sk_storage_get(&ns_owners, (struct sock *)sk, 0, 0);
+		if (!o) {
+			/* Nothing inherited: the listener's owner, if it was only seeded. */
+			struct ns_listen_key lkey = { .netns = ns_sock_netns(sk),
+						      .port = sk->__sk_common.skc_num };
+			struct ns_owner *seeded = bpf_map_lookup_elem(&owner_listeners, &lkey);
+
+			o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
+			if (o && seeded)
+				*o = *seeded;
+		}
 		if (o)
 			o->flags |= NS_OWNER_PROVISIONAL | NS_OWNER_PASSIVE;
 	}
@@ -156,17 +165,18 @@ int BPF_PROG(owner_tcp_destroy_sock, struct sock *sk)
  */
 static __always_inline void owner_adopt(struct sock *sk, bool tcp)
 {
-	struct owner_listen_key lkey = {};
+	struct ns_listen_key lkey = {};
 	struct ns_owner *known, *o;
-	__u8 one = 1;
 	__u64 ino;
 
 	lkey.netns = sk->__sk_common.skc_net.net->ns.inum;
 	lkey.port = sk->__sk_common.skc_num;
-	if (tcp && sk->__sk_common.skc_state == TCP_LISTEN)
-		bpf_map_update_elem(&owner_listeners, &lkey, &one, BPF_ANY);
-	if (bpf_sk_storage_get(&ns_owners, sk, 0, 0))
+	if (bpf_sk_storage_get(&ns_owners, sk, 0, 0)) {
+		if (tcp && sk->__sk_common.skc_state == TCP_LISTEN)
+			bpf_map_update_elem(&owner_listeners, &lkey, &(struct ns_owner){},
+					    BPF_NOEXIST);
 		return;
+	}
 	o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o)
 		return;
@@ -176,6 +186,8 @@ static __always_inline void owner_adopt(struct sock *sk, bool tcp)
 		*o = *known;
 	else if (tcp)
 		o->flags = NS_OWNER_PROVISIONAL;
+	if (tcp && sk->__sk_common.skc_state == TCP_LISTEN)
+		bpf_map_update_elem(&owner_listeners, &lkey, o, BPF_ANY);
 	if (tcp && sk->__sk_common.skc_state != TCP_LISTEN &&
 	    bpf_map_lookup_elem(&owner_listeners, &lkey))
 		o->flags |= NS_OWNER_PASSIVE;

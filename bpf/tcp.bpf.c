@@ -75,37 +75,42 @@ struct {
 	__type(value, struct ns_tcp_counts);
 } tcp_summary SEC(".maps");
 
-static __always_inline void tcp_count(const __u8 *addr, __u16 port, __u16 family,
+/* Counts @n under the --summary group of tuple @t, of a connection opened in direction @dir. */
+static __always_inline void tcp_count(const struct ns_tuple *t, __u8 dir,
 				      const struct ns_owner *owner, enum ns_tcp_counter counter,
 				      __u64 n)
 {
-	struct ns_tcp_key key = { .rport = port, .family = family, .pid = owner->pid };
+	struct ns_tcp_key key = { .family = t->family, .direction = dir };
 	struct ns_tcp_counts first = { .owner = *owner };
+	__u32 by = ns_cfg.summary_by;
 	struct ns_tcp_counts *c;
 
 	if (counter >= NS_TCPC_MAX)
 		return;
-	__builtin_memcpy(key.raddr, addr, NS_ADDR_LEN);
+	if (by & NS_TCP_BY_REMOTE)
+		__builtin_memcpy(key.raddr, t->raddr, NS_ADDR_LEN);
+	if ((by & NS_TCP_BY_REMOTE_PORT) || ((by & NS_TCP_BY_SERVICE) && dir != NS_TCP_DIR_PASSIVE))
+		key.rport = t->rport;
+	if ((by & NS_TCP_BY_LOCAL_PORT) || ((by & NS_TCP_BY_SERVICE) && dir == NS_TCP_DIR_PASSIVE))
+		key.lport = t->lport;
+	if (by & NS_TCP_BY_PROCESS)
+		key.pid = owner->pid;
 	c = ns_map_lookup_or_init(&tcp_summary, &key, &first);
 	if (c)
 		c->counters[counter] += n;
 }
 
-/*
- * Sends @ev (all but its header filled), or in summary mode counts it under
- * its remote endpoint, or its local one when @by_local (a listener).
- */
+/* Sends @ev (all but its header filled), or in summary mode counts it. */
 static __always_inline void tcp_report(const struct ns_tcp_event *ev, enum ns_tcp_counter counter,
-				       bool by_local, __u64 cookie)
+				       __u64 cookie)
 {
 	const struct ns_tuple *t = &ev->tuple;
 	struct ns_tcp_event *e;
 
-	if (!ns_filter_pass(&ev->owner, t))
+	if (!ns_filter_event(NS_EVENT_TCP, ev->action) || !ns_filter_pass(&ev->owner, t))
 		return;
 	if (ns_cfg.flags & NS_CFG_SUMMARY) {
-		tcp_count(by_local ? t->laddr : t->raddr, by_local ? t->lport : t->rport, t->family,
-			  &ev->owner, counter, ev->count ? ev->count : 1);
+		tcp_count(t, ns_tcp_direction(ev), &ev->owner, counter, ev->count ? ev->count : 1);
 		return;
 	}
 	e = ns_event_reserve(sizeof(*e), NS_EVENT_TCP, cookie);
@@ -151,7 +156,7 @@ static __always_inline void tcp_listener_report(const void *sk, const struct ns_
 	ns_sock_tuple(sk, &ev.tuple);
 	ev.backlog = NS_RD(s, sk_max_ack_backlog);
 	ev.queue = NS_RD(s, sk_ack_backlog);
-	tcp_report(&ev, NS_TCPC_LISTEN_OVERFLOWS, true, l->cookie);
+	tcp_report(&ev, NS_TCPC_LISTEN_OVERFLOWS, l->cookie);
 }
 
 /* Whether the kernel counted an attempt that failed with -@err (see the top). */
@@ -202,7 +207,7 @@ static __always_inline void tcp_on_retransmit(const struct sock *sk, const struc
 	ns_sock_tuple(sk, &ev.tuple);
 	ev.count = counted ?: segs;
 	ev.error = -err;
-	tcp_report(&ev, counted ? NS_TCPC_RETRANSMITS : NS_TCPC_RETRANSMITS_FAILED, false,
+	tcp_report(&ev, counted ? NS_TCPC_RETRANSMITS : NS_TCPC_RETRANSMITS_FAILED,
 		   bpf_get_socket_cookie((struct sock *)sk));
 }
 
@@ -235,7 +240,7 @@ int BPF_PROG(tcp_retransmit_synack, const struct sock *sk, const struct request_
 	ns_reqsk_tuple(req, &ev.tuple);
 	ev.state = NS_RD(ns_view(struct request_sock, req), __req_common.skc_state);
 	ev.count = 1;
-	tcp_report(&ev, NS_TCPC_SYNACK_RETRANSMITS, false, 0);
+	tcp_report(&ev, NS_TCPC_SYNACK_RETRANSMITS, 0);
 	return 0;
 }
 
@@ -269,7 +274,7 @@ static __always_inline void tcp_on_send_reset(const struct sock *sk, const struc
 		ev.rst_reason = reason;
 		ev.flags |= NS_TCP_HAS_RST_REASON;
 	}
-	tcp_report(&ev, NS_TCPC_RESETS_SENT, false, 0);
+	tcp_report(&ev, NS_TCPC_RESETS_SENT, 0);
 }
 
 SEC("tp_btf/tcp_send_reset")
@@ -303,7 +308,7 @@ int BPF_PROG(tcp_receive_reset, struct sock *sk)
 		return 0;
 	tcp_event_init(&ev, NS_TCP_RESET_RECEIVED, sk);
 	ns_sock_tuple(sk, &ev.tuple);
-	tcp_report(&ev, NS_TCPC_RESETS_RECEIVED, false, bpf_get_socket_cookie(sk));
+	tcp_report(&ev, NS_TCPC_RESETS_RECEIVED, bpf_get_socket_cookie(sk));
 	return 0;
 }
 
@@ -353,8 +358,9 @@ int BPF_PROG(tcp_inet_sock_set_state, const struct sock *sk, int oldstate, int n
 	    (ns_cfg.flags & NS_CFG_SUMMARY)) {
 		owner = ns_owner_get(sk);
 		ns_sock_tuple(sk, &t);
-		if (owner && !(owner->flags & NS_OWNER_PASSIVE) && ns_filter_pass(owner, &t))
-			tcp_count(t.raddr, t.rport, t.family, owner, NS_TCPC_CONNECTS_FAILED, 1);
+		if (owner && !(owner->flags & NS_OWNER_PASSIVE) && ns_filter_pass(owner, &t) &&
+		    !ns_cfg.events[NS_EVENT_TCP])
+			tcp_count(&t, NS_TCP_DIR_ACTIVE, owner, NS_TCPC_CONNECTS_FAILED, 1);
 	}
 	return 0;
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The common filters (--pid, --comm, --cgroup, --port, -4/-6), applied before
- * an event is reserved so filtered events cost no ring buffer space.
+ * The common filters (--pid, --comm, --cgroup, --port, --local-port,
+ * --remote-port, --addr, -4/-6, --event), applied before an event is
+ * reserved so filtered events cost no ring buffer space. The configuration
+ * is read-only data, so the verifier sees the counts as constants and a
+ * filter that is off costs nothing.
  */
 #ifndef NETSIGHT_FILTER_BPF_H
 #define NETSIGHT_FILTER_BPF_H
@@ -21,12 +24,10 @@ static __always_inline bool ns_filter_pid(__u32 pid)
 	return false;
 }
 
-static __always_inline bool ns_filter_comm(const char *comm)
+static __always_inline bool ns_comm_equal(const char *comm, const volatile char *want)
 {
-	if (!ns_cfg.comm[0])
-		return true;
 	for (int i = 0; i < NS_COMM_LEN; i++) {
-		if (comm[i] != ns_cfg.comm[i])
+		if (comm[i] != want[i])
 			return false;
 		if (!comm[i])
 			break;
@@ -34,20 +35,123 @@ static __always_inline bool ns_filter_comm(const char *comm)
 	return true;
 }
 
-/* @o may be NULL (owner unknown): it then fails every owner filter. */
-static __always_inline bool ns_filter_pass(const struct ns_owner *o, const struct ns_tuple *t)
+static __always_inline bool ns_filter_comm(const char *comm)
+{
+	if (!ns_cfg.ncomms)
+		return true;
+	for (__u32 i = 0; i < NS_MAX_COMMS; i++) {
+		if (i >= ns_cfg.ncomms)
+			break;
+		if (ns_comm_equal(comm, ns_cfg.comms[i]))
+			return true;
+	}
+	return false;
+}
+
+/* @reversed: the tuple is a packet's that came in, so its destination is local. */
+static __always_inline bool ns_filter_ports(const struct ns_tuple *t, bool reversed)
+{
+	__u16 local = reversed ? t->rport : t->lport, remote = reversed ? t->lport : t->rport;
+
+	if (!ns_cfg.nports)
+		return true;
+	for (__u32 i = 0; i < NS_MAX_PORTS; i++) {
+		__u16 port = ns_cfg.ports[i];
+		__u8 side = ns_cfg.port_sides[i];
+
+		if (i >= ns_cfg.nports)
+			break;
+		if ((side != NS_PORT_REMOTE && local == port) ||
+		    (side != NS_PORT_LOCAL && remote == port))
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool ns_cidr_contains(const volatile struct ns_cidr *c, const __u8 *addr)
+{
+	for (__u32 b = 0; b < NS_ADDR_LEN; b++) {
+		__u32 bits = c->prefix > 8 * b ? c->prefix - 8 * b : 0;
+		__u8 diff = c->addr[b] ^ addr[b];
+
+		if (!bits)
+			return true;
+		if (bits < 8)
+			return !(diff & (__u8)(0xff << (8 - bits)));
+		if (diff)
+			return false;
+	}
+	return true;
+}
+
+/* Either end of @t in one of the --addr ranges. */
+static __always_inline bool ns_filter_addr(const struct ns_tuple *t)
+{
+	if (!ns_cfg.ncidrs)
+		return true;
+	for (__u32 i = 0; i < NS_MAX_CIDRS; i++) {
+		const volatile struct ns_cidr *c = &ns_cfg.cidrs[i];
+
+		if (i >= ns_cfg.ncidrs)
+			break;
+		if (c->family == t->family &&
+		    (ns_cidr_contains(c, t->laddr) || ns_cidr_contains(c, t->raddr)))
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool ns_filter_tuple(const struct ns_tuple *t, bool reversed)
 {
 	if (ns_cfg.family && t->family != ns_cfg.family)
 		return false;
-	if (ns_cfg.port && t->lport != ns_cfg.port && t->rport != ns_cfg.port)
-		return false;
-	if (!ns_cfg.npids && !ns_cfg.comm[0] && !ns_cfg.cgroup_id)
+	return ns_filter_ports(t, reversed) && ns_filter_addr(t);
+}
+
+/* @o may be NULL (owner unknown): it then fails every owner filter. */
+static __always_inline bool ns_filter_owner(const struct ns_owner *o)
+{
+	if (!ns_cfg.npids && !ns_cfg.ncomms && !ns_cfg.ncgroups)
 		return true;
 	if (!o)
 		return false;
-	if (ns_cfg.cgroup_id && !(o->flags & NS_OWNER_IN_CGROUP))
+	if (ns_cfg.ncgroups && !(o->flags & NS_OWNER_IN_CGROUP))
 		return false;
 	return ns_filter_pid(o->pid) && ns_filter_comm(o->comm);
+}
+
+/* A socket's event: @t is local/remote. */
+static __always_inline bool ns_filter_pass(const struct ns_owner *o, const struct ns_tuple *t)
+{
+	return ns_filter_tuple(t, false) && ns_filter_owner(o);
+}
+
+/* A packet's event: @t is source/destination; @ingress: the packet came in. */
+static __always_inline bool ns_filter_pass_packet(const struct ns_owner *o,
+						  const struct ns_tuple *t, bool ingress)
+{
+	return ns_filter_tuple(t, ingress) && ns_filter_owner(o);
+}
+
+/* Whether --event keeps @action of events of @type. */
+static __always_inline bool ns_filter_event(enum ns_event_type type, __u32 action)
+{
+	__u32 mask = ns_cfg.events[type < NS_EVENT_TYPE_MAX ? type : 0];
+
+	return !mask || (action < 32 && (mask & (1U << action)));
+}
+
+/* Whether the owner is in one of the --cgroup subtrees (process context only). */
+static __always_inline bool ns_current_in_cgroups(void)
+{
+	for (__u32 i = 0; i < NS_MAX_CGROUPS; i++) {
+		if (i >= ns_cfg.ncgroups)
+			break;
+		if (bpf_get_current_ancestor_cgroup_id(ns_cfg.cgroup_levels[i]) ==
+		    ns_cfg.cgroup_ids[i])
+			return true;
+	}
+	return false;
 }
 
 #endif /* NETSIGHT_FILTER_BPF_H */

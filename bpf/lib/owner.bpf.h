@@ -27,6 +27,7 @@
 #define NETSIGHT_OWNER_BPF_H
 
 #include "common.bpf.h"
+#include "filter.bpf.h"
 #include "sock.bpf.h"
 
 /*
@@ -107,8 +108,7 @@ static __always_inline void ns_owner_from_current(struct ns_owner *o)
 	o->flags = 0;
 	/* The process's name, as ps shows it: the thread group leader's. */
 	NS_RD_INTO(&o->comm, task, group_leader, comm);
-	if (ns_cfg.cgroup_id &&
-	    bpf_get_current_ancestor_cgroup_id(ns_cfg.cgroup_level) == ns_cfg.cgroup_id)
+	if (ns_current_in_cgroups())
 		o->flags |= NS_OWNER_IN_CGROUP;
 }
 

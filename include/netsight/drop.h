@@ -38,9 +38,11 @@ struct ns_drop_event {
 	struct ns_tuple tuple;
 	__u64 location; /* kernel text address that freed the packet */
 	__u32 reason; /* enum skb_drop_reason */
-	__u32 ifindex; /* 0 if unknown */
+	__u32 ifindex; /* the packet's device (ifname), 0 if unknown */
+	/* The device it was received on (skb_iif), 0 if this host sent it. */
+	__u32 iif;
 	__u8 attribution; /* enum ns_attribution */
-	__u8 pad[7];
+	__u8 pad[3];
 	char ifname[NS_IFNAME_LEN];
 };
 

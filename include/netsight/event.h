@@ -14,8 +14,13 @@
 #endif
 
 #define NS_COMM_LEN 16
-#define NS_MAX_PIDS 16
 #define NS_ADDR_LEN 16
+/* How many of each filter (--pid, --comm, --cgroup, ports, --addr) a run takes. */
+#define NS_MAX_PIDS 16
+#define NS_MAX_COMMS 8
+#define NS_MAX_CGROUPS 4
+#define NS_MAX_PORTS 16
+#define NS_MAX_CIDRS 8
 
 /*
  * Event types: one per record layout. The name is used in diagnostics only;
@@ -90,6 +95,13 @@ struct ns_tuple {
 	__u8 pad;
 };
 
+/* A listening port in a network namespace (the owner family's owner_listeners). */
+struct ns_listen_key {
+	__u32 netns; /* network namespace inode */
+	__u16 port;
+	__u16 pad;
+};
+
 /* First member of every event; size lets decoders accept longer events. */
 struct ns_event_hdr {
 	__u64 ts_ns; /* CLOCK_BOOTTIME */
@@ -99,22 +111,48 @@ struct ns_event_hdr {
 	__u32 netns; /* network namespace inode of the socket or packet, 0 if unknown */
 };
 
+/* An address range (--addr): the network's bits, the rest zero. */
+struct ns_cidr {
+	__u8 addr[NS_ADDR_LEN]; /* IPv4 in the first four bytes */
+	__u8 prefix; /* bits that must match */
+	__u8 family; /* AF_INET or AF_INET6 */
+	__u8 pad[2];
+};
+
+/* Which end of a connection a port filter looks at. */
+enum ns_port_side {
+	NS_PORT_EITHER, /* --port */
+	NS_PORT_LOCAL, /* --local-port */
+	NS_PORT_REMOTE, /* --remote-port */
+};
+
 /*
  * Per-object configuration, one copy in each BPF object's rodata. Zero means
- * "off"; the defaults live in user space.
+ * "off"; the defaults live in user space. Values of one filter are
+ * alternatives (any may match); different filters must all match.
  */
 struct ns_config {
-	__u64 cgroup_id; /* owner must be in this cgroup v2 subtree */
-	__u32 pids[NS_MAX_PIDS];
+	__u64 cgroup_ids[NS_MAX_CGROUPS]; /* owner in one of these cgroup v2 subtrees */
+	__u32 cgroup_levels[NS_MAX_CGROUPS]; /* depth of each below the cgroup2 root */
+	__u32 ncgroups;
 	__u32 npids;
-	__u32 cgroup_level; /* depth of cgroup_id below the cgroup2 root */
-	char comm[NS_COMM_LEN];
-	__u16 port; /* local or remote */
+	__u32 pids[NS_MAX_PIDS];
+	char comms[NS_MAX_COMMS][NS_COMM_LEN];
+	__u32 ncomms;
+	__u32 nports;
+	__u16 ports[NS_MAX_PORTS];
+	__u8 port_sides[NS_MAX_PORTS]; /* enum ns_port_side */
+	struct ns_cidr cidrs[NS_MAX_CIDRS];
+	__u32 ncidrs;
+	/* Per event type: a bit (1 << action) per action to report; 0: all. */
+	__u32 events[NS_EVENT_TYPE_MAX];
 	__u16 family; /* AF_INET or AF_INET6 */
+	__u16 pad;
 	/* Wake the reader once this much is pending; 0: wake for every event. */
 	__u32 wakeup_bytes;
 	__u32 flags; /* enum ns_config_flag */
-	__u32 pad;
+	__u32 summary_by; /* tcp --summary: enum ns_tcp_by */
+	__u32 pad2;
 };
 
 enum ns_config_flag {
@@ -141,6 +179,7 @@ enum ns_fallback {
 _Static_assert(sizeof(struct ns_owner) == 32, "ns_owner layout");
 _Static_assert(sizeof(struct ns_tuple) == 40, "ns_tuple layout");
 _Static_assert(sizeof(struct ns_event_hdr) == 24, "ns_event_hdr layout");
-_Static_assert(sizeof(struct ns_config) == 112, "ns_config layout");
+_Static_assert(sizeof(struct ns_cidr) == 20, "ns_cidr layout");
+_Static_assert(sizeof(struct ns_config) == 504, "ns_config layout");
 
 #endif /* NETSIGHT_EVENT_H */

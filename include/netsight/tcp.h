@@ -56,12 +56,64 @@ struct ns_tcp_event {
 	__u8 pad;
 };
 
-/* --summary: one entry per remote endpoint and owning process. */
+/* TCP states netsight tells apart (include/net/tcp_states.h). */
+enum ns_tcp_state {
+	NS_TCP_SYN_SENT = 2,
+	NS_TCP_SYN_RECV = 3,
+	NS_TCP_LISTEN = 10,
+	NS_TCP_NEW_SYN_RECV = 12,
+};
+
+/* Which end opened the connection an event belongs to. */
+enum ns_tcp_dir {
+	NS_TCP_DIR_UNKNOWN,
+	NS_TCP_DIR_ACTIVE, /* this host (connect()) */
+	NS_TCP_DIR_PASSIVE, /* the peer: a listener's connection, or no socket at all */
+};
+
+/*
+ * The direction of the connection @e is about: passive for what reaches a
+ * listener or a socket it made, and for resets answering segments that
+ * matched no socket; active for sockets this host connected; unknown when
+ * the owner of an established socket is unknown.
+ */
+static inline __u8 ns_tcp_direction(const struct ns_tcp_event *e)
+{
+	if (e->action == NS_TCP_LISTEN_OVERFLOW || e->action == NS_TCP_SYNACK_RETRANSMIT ||
+	    !(e->flags & NS_TCP_HAS_STATE))
+		return NS_TCP_DIR_PASSIVE;
+	if (e->state == NS_TCP_LISTEN || e->state == NS_TCP_NEW_SYN_RECV ||
+	    e->state == NS_TCP_SYN_RECV || (e->owner.flags & NS_OWNER_PASSIVE))
+		return NS_TCP_DIR_PASSIVE;
+	if (e->state == NS_TCP_SYN_SENT || e->owner.pid || e->owner.flags)
+		return NS_TCP_DIR_ACTIVE;
+	return NS_TCP_DIR_UNKNOWN;
+}
+
+/* What --summary groups by (--by): bits of ns_config.summary_by. */
+enum ns_tcp_by {
+	NS_TCP_BY_REMOTE = 1U << 0, /* the remote address */
+	/* The server's port: local for passive connections, remote for active ones. */
+	NS_TCP_BY_SERVICE = 1U << 1,
+	NS_TCP_BY_REMOTE_PORT = 1U << 2,
+	NS_TCP_BY_LOCAL_PORT = 1U << 3,
+	NS_TCP_BY_PROCESS = 1U << 4,
+};
+
+#define NS_TCP_BY_DEFAULT (NS_TCP_BY_REMOTE | NS_TCP_BY_SERVICE)
+
+/*
+ * --summary: one entry per group, always split by direction; what --by
+ * leaves out is zero.
+ */
 struct ns_tcp_key {
 	__u8 raddr[NS_ADDR_LEN];
 	__u16 rport;
-	__u16 family;
+	__u16 lport;
 	__u32 pid;
+	__u8 family;
+	__u8 direction; /* enum ns_tcp_dir */
+	__u16 pad;
 };
 
 /* What the summary counts per key; output names live in the record field table. */
@@ -82,7 +134,7 @@ struct ns_tcp_counts {
 };
 
 _Static_assert(sizeof(struct ns_tcp_event) == 120, "ns_tcp_event layout");
-_Static_assert(sizeof(struct ns_tcp_key) == 24, "ns_tcp_key layout");
+_Static_assert(sizeof(struct ns_tcp_key) == 28, "ns_tcp_key layout");
 _Static_assert(sizeof(struct ns_tcp_counts) == 8 * NS_TCPC_MAX + 32, "ns_tcp_counts layout");
 
 #endif /* NETSIGHT_TCP_H */

@@ -378,10 +378,6 @@ static int run_doctor(const struct ns_cli_opts *o)
 	else
 		print_text(stdout, &d);
 	code = d.all_run && test_ok ? NS_EXIT_OK : NS_EXIT_FAILURE;
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "netsight doctor: writing output failed: %s\n", strerror(errno));
-		code = NS_EXIT_FAILURE;
-	}
 	json_object_put(d.doc);
 	return code;
 }

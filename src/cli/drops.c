@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* netsight drops: packet drops with the kernel's reason and location. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/commands.h"
 #include "cli/run.h"
@@ -40,37 +42,83 @@ static int parse_list(struct ns_cli_opts *o, const char *arg, char *err, size_t 
 	return 0;
 }
 
-/* Sets the slot of the reason called @name; -ENOENT (and says so) if unknown. */
-static int mark(__u8 *wanted, const char *name, __u8 value, const char *option)
+/* Entries of enum skb_drop_reason that are no reason to drop a packet. */
+static bool is_sentinel(const char *name)
 {
-	__s64 reason;
+	return !strcmp(name, "MAX") || !strcmp(name, "SUBSYS_MASK");
+}
 
-	if (ns_enum_names_find(ns_drop_reason_names(), name, &reason)) {
-		fprintf(stderr,
-			"netsight drops: unknown drop reason '%s' for %s; "
-			"'netsight drops --list-reasons' shows this kernel's\n",
-			name, option);
-		return -ENOENT;
+static bool is_not_a_drop(const char *name)
+{
+	return !strcmp(name, "CONSUMED") || !strcmp(name, "NOT_DROPPED_YET");
+}
+
+/*
+ * The reason @name names: as --list-reasons prints it, in any case, with or
+ * without the kernel's SKB_DROP_REASON_ prefix. Says what is wrong and
+ * returns -ENOENT or -EINVAL.
+ */
+static int find_reason(const char *name, const char *option, __s64 *reason, const char **canonical)
+{
+	static const char prefix[] = "SKB_DROP_REASON_";
+	const struct ns_enum_names *names = ns_drop_reason_names();
+	const char *bare = strncasecmp(name, prefix, sizeof(prefix) - 1) ?
+				   name :
+				   name + sizeof(prefix) - 1;
+
+	for (size_t i = 0; i < names->count; i++) {
+		const char *n = names->entries[i].name;
+
+		if (strcasecmp(n, bare) || is_sentinel(n))
+			continue;
+		if (is_not_a_drop(n)) {
+			fprintf(stderr,
+				"netsight drops: %s %s: %s is not a drop reason (the kernel frees "
+				"packets it delivered or has not judged yet with it), so it never "
+				"appears\n",
+				option, name, n);
+			return -EINVAL;
+		}
+		*reason = names->entries[i].value;
+		*canonical = n;
+		return 0;
 	}
-	wanted[ns_drop_reason_slot(reason)] = value;
-	return 0;
+	fprintf(stderr,
+		"netsight drops: unknown drop reason '%s' for %s; "
+		"'netsight drops --list-reasons' shows this kernel's\n",
+		name, option);
+	return -ENOENT;
 }
 
 /* What to report: every drop (or none with --reason), then the options. */
 static int select_reasons(const struct ns_cli_opts *o)
 {
-	__u8 wanted[NS_DROP_REASON_SLOTS];
+	__u8 wanted[NS_DROP_REASON_SLOTS], included[NS_DROP_REASON_SLOTS] = { 0 };
+	const char *name;
+	__s64 reason;
 
 	if (o->nreasons)
 		memset(wanted, 0, sizeof(wanted));
 	else
 		ns_drop_all_reasons(wanted);
-	for (size_t i = 0; i < o->nreasons; i++)
-		if (mark(wanted, o->reasons[i], 1, "--reason"))
-			return -ENOENT;
-	for (size_t i = 0; i < o->nexcluded; i++)
-		if (mark(wanted, o->excluded[i], 0, "--exclude-reason"))
-			return -ENOENT;
+	for (size_t i = 0; i < o->nreasons; i++) {
+		if (find_reason(o->reasons[i], "--reason", &reason, &name))
+			return -EINVAL;
+		wanted[ns_drop_reason_slot(reason)] = 1;
+		included[ns_drop_reason_slot(reason)] = 1;
+	}
+	for (size_t i = 0; i < o->nexcluded; i++) {
+		if (find_reason(o->excluded[i], "--exclude-reason", &reason, &name))
+			return -EINVAL;
+		if (included[ns_drop_reason_slot(reason)]) {
+			fprintf(stderr,
+				"netsight drops: --reason and --exclude-reason both name %s; give "
+				"it to one of them\n",
+				name);
+			return -EINVAL;
+		}
+		wanted[ns_drop_reason_slot(reason)] = 0;
+	}
 	ns_drop_select(wanted);
 	return 0;
 }
@@ -107,8 +155,8 @@ static int run_drops(const struct ns_cli_opts *o)
 	if (o->list_only) {
 		/* The enum's sentinels are not reasons. */
 		for (size_t i = 0; i < names->count; i++)
-			if (strcmp(names->entries[i].name, "MAX") &&
-			    strcmp(names->entries[i].name, "SUBSYS_MASK"))
+			if (!is_sentinel(names->entries[i].name) &&
+			    !is_not_a_drop(names->entries[i].name))
 				printf("%s\n", names->entries[i].name);
 		return NS_EXIT_OK;
 	}
@@ -122,7 +170,8 @@ static int run_drops(const struct ns_cli_opts *o)
 
 static const struct ns_option drops_options[] = {
 	{ "reason", 0, "NAME",
-	  "only drops with this reason, as printed (e.g. NETFILTER_DROP); repeatable",
+	  "only drops with this reason, as printed (e.g. NETFILTER_DROP; any case, the "
+	  "kernel's SKB_DROP_REASON_ prefix optional); repeatable",
 	  parse_reason },
 	{ "exclude-reason", 0, "NAME",
 	  "not drops with this reason (e.g. NOT_SPECIFIED); repeatable", parse_exclude },

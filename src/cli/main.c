@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * netsight <command> [options]: the command table, global options and exit
- * codes (0 ok, 1 runtime failure, 2 usage).
+ * netsight <command> [options]: dispatch, and the exit codes (0 ok, 1 runtime
+ * failure, 2 usage, 3 events lost).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "cli/commands.h"
 #include "cli/run.h"
+#include "lib/textsafe.h"
 
 static void usage(FILE *out)
 {
@@ -53,7 +59,27 @@ static int run_command(const struct ns_command *cmd, int argc, char **argv)
 	return cmd->run(&o);
 }
 
-int main(int argc, char **argv)
+/*
+ * Makes sure descriptors 0, 1 and 2 are open (on /dev/null if they were not),
+ * so that no file netsight opens later takes their number and receives its
+ * output. Returns whether standard output was closed.
+ */
+static bool claim_standard_fds(void)
+{
+	bool stdout_closed = false;
+
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (fd == STDOUT_FILENO)
+			stdout_closed = true;
+		if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			abort();
+	}
+	return stdout_closed;
+}
+
+static int dispatch(int argc, char **argv)
 {
 	const struct ns_command *cmd;
 
@@ -69,7 +95,19 @@ int main(int argc, char **argv)
 		printf("netsight %s (libbpf %s)\n", NS_VERSION, libbpf_version_string());
 		return NS_EXIT_OK;
 	}
-	if (!strcmp(argv[1], "help") && argc > 2 && (cmd = ns_command_find(argv[2]))) {
+	if (!strcmp(argv[1], "help")) {
+		if (argc == 2) {
+			usage(stdout);
+			return NS_EXIT_OK;
+		}
+		cmd = ns_command_find(argv[2]);
+		if (!cmd || argc > 3) {
+			fprintf(stderr,
+				"netsight help: '%s' is not a netsight command. See 'netsight "
+				"--help'.\n",
+				argv[2]);
+			return NS_EXIT_USAGE;
+		}
 		ns_cli_help(cmd, stdout);
 		return NS_EXIT_OK;
 	}
@@ -81,4 +119,26 @@ int main(int argc, char **argv)
 		return NS_EXIT_USAGE;
 	}
 	return run_command(cmd, argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	int code;
+
+	if (claim_standard_fds()) {
+		fprintf(stderr,
+			"netsight: writing output failed: %s (standard output is "
+			"closed)\n",
+			strerror(EBADF));
+		return NS_EXIT_FAILURE;
+	}
+	ns_text_init();
+	code = dispatch(argc, argv);
+	/* What went through stdio (help, --version, lists, doctor) must have arrived. */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "netsight: writing output failed: %s\n", strerror(errno));
+		if (code == NS_EXIT_OK || code == NS_EXIT_LOST)
+			code = NS_EXIT_FAILURE;
+	}
+	return code;
 }

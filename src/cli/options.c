@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "cli/options.h"
+#include "lib/family.h"
 #include "lib/parse.h"
 #include "lib/progplan.h"
 #include "lib/system.h"
@@ -21,6 +24,8 @@
 #define NS_PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit kernels */
 #define NS_DEFAULT_RINGBUF (8U << 20)
 #define NS_HELP_COLUMN 28
+#define NS_MAX_INTERVAL (24 * 3600)
+#define NS_MAX_DURATION (365 * 24 * 3600)
 
 static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -42,38 +47,144 @@ void ns_cli_defaults(struct ns_cli_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->format = NS_FORMAT_TEXT;
 	o->ringbuf_size = NS_DEFAULT_RINGBUF;
+	o->cfg.summary_by = NS_TCP_BY_DEFAULT;
 	if (env && *env)
 		o->refuse = env; /* checked whole by ns_cli_check() */
 }
 
+/* A warning about an option that is valid but may not do what was meant. */
+static void warn(const struct ns_cli_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void warn(const struct ns_cli_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "netsight %s: warning: ", o->command ? o->command : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 static int parse_pid(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
 {
+	char path[32];
 	uint64_t pid;
 
 	if (ns_parse_u64(arg, 1, NS_PID_MAX, &pid))
-		return fail(err, errlen, -EINVAL, "invalid --pid '%s': expected a process id", arg);
+		return fail(err, errlen, -EINVAL,
+			    "invalid --pid '%s': expected a process id, 1 to %d", arg, NS_PID_MAX);
+	for (__u32 i = 0; i < o->cfg.npids; i++)
+		if (o->cfg.pids[i] == pid)
+			return 0;
 	if (o->cfg.npids == NS_MAX_PIDS)
 		return fail(err, errlen, -E2BIG, "too many --pid options: at most %d", NS_MAX_PIDS);
 	o->cfg.pids[o->cfg.npids++] = pid;
+	snprintf(path, sizeof(path), "/proc/%llu", (unsigned long long)pid);
+	if (access(path, F_OK))
+		warn(o, "no process %llu is running now; --pid %llu matches only if it appears",
+		     (unsigned long long)pid, (unsigned long long)pid);
 	return 0;
 }
 
 static int parse_comm(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
 {
+	char comm[NS_COMM_LEN];
+
 	if (!arg[0])
 		return fail(err, errlen, -EINVAL, "invalid --comm '': expected a process name");
 	/* The kernel keeps 15 bytes of a process name; match what it keeps. */
-	snprintf(o->cfg.comm, sizeof(o->cfg.comm), "%s", arg);
+	snprintf(comm, sizeof(comm), "%s", arg);
+	if (strlen(arg) >= NS_COMM_LEN)
+		warn(o,
+		     "the kernel keeps the first %d bytes of a process name: --comm matches '%s'",
+		     NS_COMM_LEN - 1, comm);
+	for (__u32 i = 0; i < o->cfg.ncomms; i++)
+		if (!strcmp(o->cfg.comms[i], comm))
+			return 0;
+	if (o->cfg.ncomms == NS_MAX_COMMS)
+		return fail(err, errlen, -E2BIG, "too many --comm options: at most %d",
+			    NS_MAX_COMMS);
+	memcpy(o->cfg.comms[o->cfg.ncomms++], comm, sizeof(comm));
+	return 0;
+}
+
+static int add_port(struct ns_cli_opts *o, const char *arg, enum ns_port_side side,
+		    const char *option, char *err, size_t errlen)
+{
+	uint64_t port;
+
+	if (ns_parse_u64(arg, 1, 65535, &port))
+		return fail(err, errlen, -EINVAL, "invalid --%s '%s': expected a port, 1 to 65535",
+			    option, arg);
+	for (__u32 i = 0; i < o->cfg.nports; i++)
+		if (o->cfg.ports[i] == port && o->cfg.port_sides[i] == side)
+			return 0;
+	if (o->cfg.nports == NS_MAX_PORTS)
+		return fail(
+			err, errlen, -E2BIG,
+			"too many port filters (--port, --local-port, --remote-port): at most %d",
+			NS_MAX_PORTS);
+	o->cfg.ports[o->cfg.nports] = port;
+	o->cfg.port_sides[o->cfg.nports++] = side;
 	return 0;
 }
 
 static int parse_port(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
 {
-	uint64_t port;
+	return add_port(o, arg, NS_PORT_EITHER, "port", err, errlen);
+}
 
-	if (ns_parse_u64(arg, 1, 65535, &port))
-		return fail(err, errlen, -EINVAL, "invalid --port '%s': expected 1-65535", arg);
-	o->cfg.port = port;
+static int parse_local_port(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	return add_port(o, arg, NS_PORT_LOCAL, "local-port", err, errlen);
+}
+
+static int parse_remote_port(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	return add_port(o, arg, NS_PORT_REMOTE, "remote-port", err, errlen);
+}
+
+static int parse_addr(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	struct ns_cidr c;
+	char net[INET6_ADDRSTRLEN];
+	int ret = ns_parse_cidr(arg, &c);
+
+	if (ret == -ENOTUNIQ) {
+		inet_ntop(c.family, c.addr, net, sizeof(net));
+		return fail(err, errlen, -EINVAL,
+			    "invalid --addr '%s': bits are set past the /%u prefix; the network is "
+			    "%s/%u",
+			    arg, c.prefix, net, c.prefix);
+	}
+	if (ret == -ERANGE)
+		return fail(err, errlen, ret,
+			    "invalid --addr '%s': the prefix is at most /32 for IPv4 and /128 for "
+			    "IPv6",
+			    arg);
+	if (ret)
+		return fail(err, errlen, ret,
+			    "invalid --addr '%s': expected an address or a network, such as "
+			    "10.0.0.0/8, 192.0.2.7 or 2001:db8::/32",
+			    arg);
+	for (__u32 i = 0; i < o->cfg.ncidrs; i++)
+		if (!memcmp(&o->cfg.cidrs[i], &c, sizeof(c)))
+			return 0;
+	if (o->cfg.ncidrs == NS_MAX_CIDRS)
+		return fail(err, errlen, -E2BIG, "too many --addr options: at most %d",
+			    NS_MAX_CIDRS);
+	o->cfg.cidrs[o->cfg.ncidrs++] = c;
+	return 0;
+}
+
+static int parse_event(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	if (o->nevents == NS_MAX_EVENT_NAMES)
+		return fail(err, errlen, -E2BIG, "too many --event options: at most %d",
+			    NS_MAX_EVENT_NAMES);
+	o->events[o->nevents++] = arg;
 	return 0;
 }
 
@@ -85,8 +196,14 @@ static int parse_cgroup(struct ns_cli_opts *o, const char *arg, char *err, size_
 	int ret = ns_cgroup_resolve(arg, &id, &level);
 
 	if (!ret) {
-		o->cfg.cgroup_id = id;
-		o->cfg.cgroup_level = level;
+		for (__u32 i = 0; i < o->cfg.ncgroups; i++)
+			if (o->cfg.cgroup_ids[i] == id)
+				return 0;
+		if (o->cfg.ncgroups == NS_MAX_CGROUPS)
+			return fail(err, errlen, -E2BIG, "too many --cgroup options: at most %d",
+				    NS_MAX_CGROUPS);
+		o->cfg.cgroup_ids[o->cfg.ncgroups] = id;
+		o->cfg.cgroup_levels[o->cfg.ncgroups++] = level;
 		return 0;
 	}
 	ns_cgroup2_root(root, sizeof(root));
@@ -142,10 +259,11 @@ static int parse_output(struct ns_cli_opts *o, const char *arg, char *err, size_
 
 static int parse_duration(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
 {
-	if (ns_parse_u64(arg, 1, 365ULL * 24 * 3600, &o->duration_s))
+	if (ns_parse_u64(arg, 1, NS_MAX_DURATION, &o->duration_s))
 		return fail(err, errlen, -EINVAL,
-			    "invalid --duration '%s': expected a whole number of seconds, 1 or more",
-			    arg);
+			    "invalid --duration '%s': expected a whole number of seconds, 1 to %d "
+			    "(a year)",
+			    arg, NS_MAX_DURATION);
 	return 0;
 }
 
@@ -159,6 +277,47 @@ static int parse_ringbuf(struct ns_cli_opts *o, const char *arg, char *err, size
 			"invalid --ringbuf-size '%s': expected a power of two from 4K to 1G (e.g. 16M)",
 			arg);
 	o->ringbuf_size = size;
+	return 0;
+}
+
+static int parse_count(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	if (ns_parse_u64(arg, 1, UINT32_MAX, &o->count))
+		return fail(err, errlen, -EINVAL,
+			    "invalid --count '%s': expected a number of events, 1 to %u", arg,
+			    UINT32_MAX);
+	return 0;
+}
+
+static int parse_timestamp(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	if (!strcmp(arg, "local"))
+		o->time_format = NS_TIME_LOCAL;
+	else if (!strcmp(arg, "utc"))
+		o->time_format = NS_TIME_UTC;
+	else if (!strcmp(arg, "iso"))
+		o->time_format = NS_TIME_ISO;
+	else
+		return fail(err, errlen, -EINVAL,
+			    "invalid --timestamp '%s': expected 'local', 'utc' or 'iso'", arg);
+	return 0;
+}
+
+static int parse_wide(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	o->wide = true;
+	return 0;
+}
+
+static int parse_allow_loss(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	o->allow_loss = true;
 	return 0;
 }
 
@@ -183,10 +342,11 @@ static int parse_summary(struct ns_cli_opts *o, const char *arg, char *err, size
 
 static int parse_interval(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
 {
-	if (ns_parse_u64(arg, 1, 24 * 3600, &o->interval_s))
+	if (ns_parse_u64(arg, 1, NS_MAX_INTERVAL, &o->interval_s))
 		return fail(err, errlen, -EINVAL,
-			    "invalid --interval '%s': expected a whole number of seconds, 1 or more",
-			    arg);
+			    "invalid --interval '%s': expected a whole number of seconds, 1 to %d "
+			    "(a day)",
+			    arg, NS_MAX_INTERVAL);
 	return 0;
 }
 
@@ -239,6 +399,18 @@ int ns_cli_check(const struct ns_cli_opts *o, char *err, size_t errlen)
 			    NS_PLAN_NAME_LEN - 1);
 	if (o->interval_s && !o->summary)
 		return fail(err, errlen, -EINVAL, "--interval applies to --summary tables");
+	if (o->count && o->summary)
+		return fail(err, errlen, -EINVAL,
+			    "--count counts events, and --summary reports counts instead of events");
+	if (o->by_set && !o->summary)
+		return fail(err, errlen, -EINVAL, "--by applies to --summary tables");
+	for (__u32 i = 0; o->cfg.family && i < o->cfg.ncidrs; i++)
+		if (o->cfg.cidrs[i].family != o->cfg.family)
+			return fail(err, errlen, -EINVAL,
+				    "--addr takes an %s network here, but %s keeps only %s",
+				    o->cfg.cidrs[i].family == AF_INET ? "IPv4" : "IPv6",
+				    o->cfg.family == AF_INET ? "-4" : "-6",
+				    o->cfg.family == AF_INET ? "IPv4" : "IPv6");
 	return 0;
 }
 
@@ -257,14 +429,28 @@ const struct ns_option ns_summary_options[] = {
 const struct ns_option ns_filter_options[] = {
 	{ "pid", 'p', "PID", "only sockets owned by process PID (repeatable, up to 16)",
 	  parse_pid },
-	{ "comm", 'c', "NAME", "only sockets owned by processes named NAME (first 15 bytes)",
+	{ "comm", 'c', "NAME",
+	  "only sockets owned by processes named NAME, its first 15 bytes as the kernel keeps "
+	  "them (repeatable, up to 8)",
 	  parse_comm },
-	{ "port", 0, "PORT", "only connections with PORT on either side", parse_port },
+	{ "port", 0, "PORT", "only connections or packets with PORT on either end (repeatable)",
+	  parse_port },
+	{ "local-port", 0, "PORT", "only those with PORT on this host's end (repeatable)",
+	  parse_local_port },
+	{ "remote-port", 0, "PORT", "only those with PORT on the remote end (repeatable)",
+	  parse_remote_port },
+	{ "addr", 0, "CIDR",
+	  "only those with an end in CIDR (10.0.0.0/8, 2001:db8::/32, or one address; "
+	  "repeatable, up to 8)",
+	  parse_addr },
 	{ "cgroup", 0, "PATH",
-	  "only sockets owned by processes in the cgroup v2 directory PATH or below",
+	  "only sockets owned by processes in the cgroup v2 directory PATH or below "
+	  "(repeatable, up to 4)",
 	  parse_cgroup },
 	{ "ipv4", '4', NULL, "only IPv4 (including IPv4-mapped IPv6)", parse_ipv4 },
 	{ "ipv6", '6', NULL, "only IPv6", parse_ipv6 },
+	{ "event", 0, "NAME",
+	  "only events of this kind (event.action, e.g. connect_failed; repeatable)", parse_event },
 	{ NULL },
 };
 
@@ -289,7 +475,19 @@ const struct ns_option ns_output_options[] = {
 	  parse_output },
 	{ "duration", 0, "SECONDS", "stop after SECONDS (default: run until Ctrl-C)",
 	  parse_duration },
-	{ "ringbuf-size", 0, "BYTES", "kernel-to-user event buffer, a power of two (default 8M)",
+	{ "count", 0, "N", "stop after N events", parse_count },
+	{ "timestamp", 0, "FORMAT",
+	  "text: the TIME column as 'local' time of day (default), 'utc' time of day, or 'iso' "
+	  "UTC date and time; a run across midnight prints the new date",
+	  parse_timestamp },
+	{ "wide", 'w', NULL,
+	  "text: address columns wide enough for any IPv6 address (default with -6)", parse_wide },
+	{ "allow-loss", 0, NULL,
+	  "exit 0 even if events were lost (default: exit 3, after saying how many)",
+	  parse_allow_loss },
+	{ "ringbuf-size", 0, "BYTES",
+	  "kernel-to-user event buffer, a power of two from 4K to 1G (default 8M); the kernel "
+	  "keeps this much memory for the whole run. Larger absorbs longer bursts",
 	  parse_ringbuf },
 	{ "verbose", 'v', NULL, "more diagnostics; twice for libbpf's debug log", parse_verbose },
 	{ NULL },
@@ -381,6 +579,40 @@ static const struct ns_option *find_short(const struct ns_command *cmd, int c)
 	return NULL;
 }
 
+/* The --event names as bits of each family's action mask. */
+static int resolve_events(const struct ns_command *cmd, struct ns_cli_opts *o, char *err,
+			  size_t errlen)
+{
+	for (size_t i = 0; i < o->nevents; i++) {
+		bool found = false;
+		char known[256] = "";
+		size_t used = 0;
+
+		for (size_t f = 0; cmd->families && cmd->families[f]; f++) {
+			const struct ns_family *fam = cmd->families[f];
+
+			for (unsigned int a = 1; fam->action_name && a < fam->nactions; a++) {
+				const char *name = fam->action_name(a);
+
+				if (!name)
+					continue;
+				if (!strcmp(name, o->events[i])) {
+					o->cfg.events[fam->event_type] |= 1U << a;
+					found = true;
+				}
+				if (used < sizeof(known))
+					used += snprintf(known + used, sizeof(known) - used, "%s%s",
+							 used ? ", " : "", name);
+			}
+		}
+		if (!found)
+			return fail(err, errlen, -EINVAL,
+				    "invalid --event '%s': netsight %s reports %s", o->events[i],
+				    cmd->name, used ? known : "no events");
+	}
+	return 0;
+}
+
 int ns_cli_parse(const struct ns_command *cmd, int argc, char **argv, struct ns_cli_opts *o,
 		 char *err, size_t errlen)
 {
@@ -419,7 +651,7 @@ int ns_cli_parse(const struct ns_command *cmd, int argc, char **argv, struct ns_
 	}
 	if (optind < argc)
 		return fail(err, errlen, -EINVAL, "unexpected argument '%s'", argv[optind]);
-	return 0;
+	return resolve_events(cmd, o, err, errlen);
 }
 
 static void help_option(FILE *out, const struct ns_option *opt)

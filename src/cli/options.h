@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include <netsight/event.h>
+#include <netsight/tcp.h>
 
 #include "lib/output.h"
 
@@ -19,9 +20,11 @@ enum ns_exit {
 	NS_EXIT_OK = 0,
 	NS_EXIT_FAILURE = 1,
 	NS_EXIT_USAGE = 2,
+	NS_EXIT_LOST = 3, /* the run lost events (and --allow-loss was not given) */
 };
 
 #define NS_MAX_REASONS 64
+#define NS_MAX_EVENT_NAMES 16
 
 #include "lib/progplan.h"
 
@@ -36,14 +39,21 @@ struct ns_cli_opts {
 	uint64_t duration_s; /* 0: until interrupted */
 	uint64_t ringbuf_size;
 	uint64_t interval_s; /* summary tables: 0 only at exit */
+	uint64_t count; /* stop after this many events; 0: no limit */
+	enum ns_time_format time_format; /* --timestamp */
+	bool wide; /* -w: endpoint columns sized for IPv6 */
+	bool allow_loss; /* exit 0 even if events were lost */
 	int verbose;
 	bool family_set;
 	bool summary;
+	bool by_set; /* --by was given */
 	bool list_only; /* prints a list and exits: no tracing, no privileges */
 	const char *reasons[NS_MAX_REASONS]; /* drops: report only these */
 	size_t nreasons;
 	const char *excluded[NS_MAX_REASONS]; /* drops: report all but these */
 	size_t nexcluded;
+	const char *events[NS_MAX_EVENT_NAMES]; /* --event: report only these actions */
+	size_t nevents;
 	/* Hooks to treat as refused (NETSIGHT_REFUSE, then --refuse-hook), or NULL. */
 	const char *refuse;
 	char refuse_buf[NS_REFUSE_LEN];

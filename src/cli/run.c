@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
+#include "cli/report.h"
 #include "cli/run.h"
 #include "lib/log.h"
 #include "lib/output.h"
@@ -24,11 +28,30 @@
 #define NS_POLL_MS 100
 #define NS_WAKEUP_FRACTION 4
 
-static volatile sig_atomic_t stop_signal;
+/* While the output has a backlog, come back to it this often. */
+#define NS_BACKLOG_POLL_MS 10
+
+/* SIGINT, SIGTERM and SIGHUP stop the run; a second one stops the final flush too. */
+static volatile sig_atomic_t stop_signals;
+static volatile int abort_writing;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	(void)sig;
+	if (++stop_signals > 1)
+		abort_writing = 1;
+}
+
+/* No SA_RESTART: a signal must cut a wait short, and the writer retries EINTR. */
+static void handle_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 static void print_log(enum ns_log_level level, const char *msg)
@@ -79,86 +102,6 @@ int ns_run_preflight(const char *cmd)
 		ns_log(NS_LOG_INFO, "mounted tracefs at %s (syscall tracepoints need it)",
 		       NS_TRACEFS);
 	return 0;
-}
-
-static void on_record(const struct ns_record *rec, const struct ns_family *fam, void *ctx)
-{
-	(void)fam;
-	ns_output_record(ctx, rec);
-}
-
-/* Summary rows of one reading, to be sorted by count before printing. */
-struct rows {
-	struct ns_record *v;
-	size_t n, cap;
-	int err;
-};
-
-static void collect_row(const struct ns_record *rec, const struct ns_family *fam, void *ctx)
-{
-	struct rows *rows = ctx;
-	struct ns_record *grown;
-
-	(void)fam;
-	if (rows->n == rows->cap) {
-		rows->cap = rows->cap ? rows->cap * 2 : 64;
-		grown = realloc(rows->v, rows->cap * sizeof(*grown));
-		if (!grown) {
-			rows->err = -ENOMEM;
-			return;
-		}
-		rows->v = grown;
-	}
-	rows->v[rows->n++] = *rec;
-}
-
-static __u64 row_count(const struct ns_record *rec)
-{
-	const struct ns_value *v = ns_record_find(rec, NS_F_COUNT);
-
-	return v ? v->u64 : 0;
-}
-
-static int by_count_desc(const void *a, const void *b)
-{
-	__u64 x = row_count(a), y = row_count(b);
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/*
- * One summary table: the counts of the last interval, or since the start
- * (@since_start, at exit). Text gets a title line and column headers.
- */
-static int print_summary_table(struct ns_session *s, struct ns_output *out, const char *what,
-			       uint64_t seconds, bool since_start)
-{
-	struct rows rows = { 0 };
-	char clock[32];
-	__u64 total = 0;
-	int err;
-
-	err = ns_session__summarize(s, since_start, collect_row, &rows);
-	if (!err)
-		err = rows.err;
-	if (err) {
-		free(rows.v);
-		return err;
-	}
-	qsort(rows.v, rows.n, sizeof(*rows.v), by_count_desc);
-	for (size_t i = 0; i < rows.n; i++)
-		total += row_count(&rows.v[i]);
-	if (out->format == NS_FORMAT_TEXT) {
-		ns_format_clock(ns_session__now_epoch(s), clock, sizeof(clock));
-		fprintf(out->fp, "%s%s %s %s %llus: %llu in total\n", out->records ? "\n" : "",
-			clock, what, since_start ? "since start," : "in the last",
-			(unsigned long long)seconds, (unsigned long long)total);
-		ns_output_header(out);
-	}
-	for (size_t i = 0; i < rows.n; i++)
-		ns_output_record(out, &rows.v[i]);
-	free(rows.v);
-	return ns_output_flush(out);
 }
 
 /* Where the kernel (or NETSIGHT_REFUSE) leaves a command without a program it needs. */
@@ -248,71 +191,69 @@ static int load(struct ns_session *s, const char *cmd, const struct ns_family *c
 	return err;
 }
 
-static void print_summary(struct ns_session *s, bool summary_mode)
-{
-	static const char *const descriptions[NS_ERR_MAX] = {
-#define NS_X(id, name, lost, desc) [NS_ERR_##id] = desc,
-		NS_ERRORS(NS_X)
-#undef NS_X
-	};
-	static const int counts_as_lost[NS_ERR_MAX] = {
-#define NS_X(id, name, lost, desc) [NS_ERR_##id] = lost,
-		NS_ERRORS(NS_X)
-#undef NS_X
-	};
-	struct ns_session_stats st;
-	unsigned long long lost = 0;
+/* What the loop needs besides the session. */
+struct run {
+	const struct ns_cli_opts *o;
+	struct ns_output *out;
+	struct ns_report report;
+	uint64_t events; /* handed to the output */
+	bool count_reached;
+};
 
-	if (ns_session__stats(s, &st)) {
-		fprintf(stderr, "netsight: could not read the kernel's loss counters\n");
+static void on_record(const struct ns_record *rec, const struct ns_family *fam, void *ctx)
+{
+	struct run *run = ctx;
+
+	(void)fam;
+	/* Past --count: not wanted, so neither delivered nor lost. */
+	if (run->o->count && run->events >= run->o->count) {
+		run->count_reached = true;
 		return;
 	}
-	for (int i = 0; i < NS_ERR_MAX; i++)
-		if (counts_as_lost[i])
-			lost += st.kernel[i];
-	if (summary_mode)
-		fprintf(stderr, "netsight: counted in the kernel, %llu events lost\n", lost);
-	else
-		fprintf(stderr, "netsight: %llu events seen, %llu events lost\n",
-			(unsigned long long)st.records, lost);
-	for (int i = 0; i < NS_ERR_MAX; i++)
-		if (st.kernel[i])
-			fprintf(stderr, "netsight:   %llu %s\n", (unsigned long long)st.kernel[i],
-				descriptions[i]);
-	if (st.kernel[NS_ERR_RINGBUF_FULL])
-		fprintf(stderr, "netsight:   a larger --ringbuf-size absorbs longer bursts\n");
-	if (st.malformed)
-		fprintf(stderr, "netsight:   %llu events could not be decoded\n",
-			(unsigned long long)st.malformed);
+	run->events++;
+	ns_output_record(run->out, rec);
+	if (run->o->count && run->events >= run->o->count)
+		run->count_reached = true;
 }
 
-static int loop(struct ns_session *s, struct ns_output *out, const struct ns_cli_opts *o,
-		const char *what)
+static bool stopping(const struct run *run, uint64_t deadline)
 {
+	return stop_signals || run->count_reached || run->out->err ||
+	       (deadline && ns_boot_now() >= deadline);
+}
+
+/*
+ * Until stopped: events are read as they come and written as fast as the
+ * reader takes them; what the reader cannot take waits in the output's
+ * backlog, so the ring buffer keeps being drained.
+ */
+static int trace(struct ns_session *s, struct run *run, const char *what)
+{
+	const struct ns_cli_opts *o = run->o;
 	uint64_t started = ns_boot_now();
 	uint64_t deadline = o->duration_s ? started + o->duration_s * NS_NSEC_PER_SEC : 0;
 	uint64_t interval = o->interval_s * NS_NSEC_PER_SEC, next = started + interval;
 	int err = 0;
 
-	while (!stop_signal && !out->err) {
-		err = ns_session__poll(s, NS_POLL_MS);
-		if (err && err != -EINTR)
-			break;
-		err = ns_session__drain(s);
+	while (!err && !stopping(run, deadline)) {
+		bool backlog = run->out->written < run->out->backlog.len;
+
+		err = ns_session__poll(s, backlog ? NS_BACKLOG_POLL_MS : NS_POLL_MS);
+		if (err == -EINTR)
+			err = 0;
+		if (!err)
+			err = ns_session__drain(s);
 		if (!err)
 			err = ns_session__tick(s);
-		if (err)
-			break;
-		ns_output_flush(out);
-		if (o->summary && interval && ns_boot_now() >= next) {
-			err = print_summary_table(s, out, what, o->interval_s, false);
-			if (err)
-				break;
+		if (!err)
+			err = ns_report_losses(&run->report, s, false);
+		if (!err && o->summary && interval && ns_boot_now() >= next) {
+			err = ns_report_summary(&run->report, s, what, o->interval_s, false);
 			next += interval;
 		}
-		if (deadline && ns_boot_now() >= deadline)
-			break;
+		ns_output_write(run->out, 0);
 	}
+	/* Stop tracing, then report everything already traced. */
 	ns_session__stop(s);
 	if (!err)
 		err = ns_session__tick(s);
@@ -321,12 +262,32 @@ static int loop(struct ns_session *s, struct ns_output *out, const struct ns_cli
 	if (!err)
 		err = ns_session__drain(s);
 	if (!err && o->summary)
-		err = print_summary_table(s, out, what,
-					  (ns_boot_now() - started + NS_NSEC_PER_SEC / 2) /
-						  NS_NSEC_PER_SEC,
-					  true);
-	ns_output_flush(out);
+		err = ns_report_summary(&run->report, s, what,
+					(ns_boot_now() - started + NS_NSEC_PER_SEC / 2) /
+						NS_NSEC_PER_SEC,
+					true);
+	if (!err)
+		err = ns_report_losses(&run->report, s, true);
+	ns_output_finish(run->out);
 	return err;
+}
+
+/*
+ * Text layout: the network namespace gets a column where the start-up walk
+ * found more than one; otherwise only records from another one name it.
+ */
+static void set_style(struct ns_output *out, const struct ns_cli_opts *o, struct ns_session *s)
+{
+	struct stat st;
+
+	out->style.time = o->time_format;
+	out->style.wide = o->wide || o->cfg.family == AF_INET6;
+	out->style.netns_column = ns_session__netns_count(s) != 1;
+	if (!stat("/proc/self/ns/net", &st))
+		out->style.own_netns = st.st_ino;
+	else
+		out->style.netns_column = true;
+	out->day = ns_format_day(o->time_format, ns_session__now_epoch(s), NULL, 0);
 }
 
 int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family *const *families)
@@ -337,18 +298,20 @@ int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family
 		.on_record = o->summary ? NULL : on_record,
 		.refuse = o->refuse,
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct ns_session *s;
 	struct ns_output out;
+	struct run run = { .o = o, .out = &out };
 	int err, code = NS_EXIT_FAILURE;
+	bool lost;
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	if (ns_output_init(&out, stdout, o->format,
-			   o->summary ? families[0]->summary_columns : families[0]->columns))
+	handle_signals();
+	if (ns_output_init(&out, STDOUT_FILENO, o->format,
+			   o->summary ? families[0]->summary_columns : families[0]->columns,
+			   o->command))
 		return NS_EXIT_FAILURE;
-	sopts.ctx = &out;
+	out.abort = &abort_writing;
+	ns_report_init(&run.report, &out, o->command);
+	sopts.ctx = &run;
 	sopts.cfg.wakeup_bytes = o->ringbuf_size / NS_WAKEUP_FRACTION;
 	s = ns_session__new(&sopts);
 	if (!s) {
@@ -357,6 +320,7 @@ int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family
 	}
 	if (load(s, o->command, families))
 		goto out_free;
+	set_style(&out, o, s);
 	if (!o->summary)
 		ns_output_header(&out);
 	if (o->duration_s)
@@ -364,15 +328,15 @@ int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family
 		       (unsigned long long)o->duration_s);
 	else
 		ns_log(NS_LOG_INFO, "tracing %s (Ctrl-C to stop)", what);
-	err = loop(s, &out, o, what);
+	err = trace(s, &run, what);
 	if (err)
 		fprintf(stderr, "netsight: reading %s failed: %s\n",
 			o->summary ? "kernel counts" : "events", strerror(-err));
-	else if (out.err && out.err != -EPIPE)
+	else if (out.err && out.err != -EPIPE && out.err != -ETIMEDOUT)
 		fprintf(stderr, "netsight: writing output failed: %s\n", strerror(-out.err));
-	else
-		code = NS_EXIT_OK;
-	print_summary(s, o->summary);
+	lost = ns_report_account(&run.report, s, o->summary);
+	if (!err && (!out.err || out.err == -EPIPE || out.err == -ETIMEDOUT))
+		code = lost && !o->allow_loss ? NS_EXIT_LOST : NS_EXIT_OK;
 out_free:
 	ns_session__free(s);
 out_release:

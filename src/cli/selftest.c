@@ -274,8 +274,8 @@ static void tally(const struct ns_record *rec, const struct ns_family *fam, void
 		t->connects++;
 	else if (!strcmp(rec->action, "accept"))
 		t->accepts++;
-	else if (!strcmp(rec->action, "connect_failed") &&
-		 field_is(rec, NS_F_ERROR, "ECONNREFUSED"))
+	else if (!strcmp(rec->action, "connect_failed") && (v = ns_record_find(rec, NS_F_ERROR)) &&
+		 v->u64 == ECONNREFUSED)
 		t->refused++;
 	else if (!strcmp(rec->action, "reset_sent"))
 		t->resets_sent++;

@@ -1,19 +1,76 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* netsight tcp: retransmissions, resets and listen overflows. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <netsight/tcp.h>
+
 #include "cli/commands.h"
 #include "cli/run.h"
 #include "probes/registry.h"
 
 static const struct ns_family *const tcp_families[] = { &ns_tcp_family, NULL };
 
+static const struct {
+	const char *name;
+	__u32 bit;
+} by_keys[] = {
+	{ "remote", NS_TCP_BY_REMOTE },		  { "service", NS_TCP_BY_SERVICE },
+	{ "remote-port", NS_TCP_BY_REMOTE_PORT }, { "local-port", NS_TCP_BY_LOCAL_PORT },
+	{ "process", NS_TCP_BY_PROCESS },
+};
+
+/* "--by remote,process" or "--by remote --by process": the first --by replaces the default. */
+static int parse_by(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	char list[128];
+	char *save = NULL;
+
+	if (!o->by_set)
+		o->cfg.summary_by = 0;
+	o->by_set = true;
+	snprintf(list, sizeof(list), "%s", arg);
+	for (char *key = strtok_r(list, ",", &save); key; key = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(by_keys) / sizeof(by_keys[0]); i++)
+			if (!strcmp(key, by_keys[i].name))
+				break;
+		if (i == sizeof(by_keys) / sizeof(by_keys[0])) {
+			snprintf(err, errlen,
+				 "invalid --by '%s': expected remote, service, remote-port, "
+				 "local-port or process (or several, comma-separated)",
+				 key);
+			return -EINVAL;
+		}
+		o->cfg.summary_by |= by_keys[i].bit;
+	}
+	if (!o->cfg.summary_by) {
+		snprintf(err, errlen, "invalid --by '%s': name at least one key", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int run_tcp(const struct ns_cli_opts *o)
 {
 	return ns_run(o, "TCP retransmissions, resets and listen overflows", tcp_families);
 }
 
+static const struct ns_option tcp_summary_options[] = {
+	{ "by", 0, "KEYS",
+	  "with --summary, group by these (comma-separated or repeated): remote (address), "
+	  "service (the server's port), remote-port, local-port, process; default "
+	  "remote,service. Rows are always split by direction",
+	  parse_by },
+	{ NULL },
+};
+
 static const struct ns_option_group tcp_groups[] = {
 	{ "Filters", ns_filter_options },
 	{ "Summary", ns_summary_options },
+	{ "Summary grouping", tcp_summary_options },
 	{ "Output", ns_output_options },
 	{ "Kernel", ns_kernel_options },
 	{ NULL, NULL },
@@ -26,23 +83,32 @@ const struct ns_command ns_cmd_tcp = {
 	.description =
 		"Report what goes wrong on TCP connections, in every network namespace:\n"
 		"  retransmit         segments sent again (count), with the connection's state\n"
+		"  retransmit_failed  an attempt to send again that failed before anything went\n"
+		"                     out (with the error); never counted as a retransmit\n"
 		"  synack_retransmit  a listener's SYN-ACK sent again\n"
 		"  reset_sent         this host sent a RST (with the kernel's reason)\n"
 		"  reset_received     this host received a RST\n"
 		"  listen_overflow    a listener dropped connection attempts because its queue\n"
-		"                     was full (count, with its port and backlog)\n"
+		"                     was full (count, with its endpoint and backlog)\n"
 		"\n"
-		"Each event names the process that owns the socket; resets answering segments\n"
-		"for which no socket exists have no owner (pid 0). Counts agree with the\n"
-		"kernel's: retransmit counts add up to TcpRetransSegs (with synack_retransmit),\n"
-		"reset_sent events to TcpOutRsts, listen_overflow counts to ListenDrops.\n"
+		"Each event names the process that owns the socket; for a connection not yet\n"
+		"accept()ed, the listener's. Resets answering segments for which no socket\n"
+		"exists have no owner. Counts agree with the kernel's: retransmit counts add up\n"
+		"to TcpRetransSegs (with synack_retransmit), reset_sent events to TcpOutRsts,\n"
+		"listen_overflow counts to ListenDrops.\n"
 		"\n"
-		"With --summary the kernel counts all of it per remote endpoint (for overflows,\n"
-		"the listening endpoint) and owning process, and netsight prints the busiest\n"
-		"first, at exit and every --interval.",
+		"Directions are the connection's, as in netsight conns: egress when this host\n"
+		"opened it, ingress when the peer did (JSON source is the side that opened it).\n"
+		"\n"
+		"With --summary the kernel counts all of it per remote address and service port\n"
+		"(the listener's port for connections to this host, the peer's for connections\n"
+		"this host opened), or as --by says, and netsight prints the busiest first, at\n"
+		"exit and every --interval.",
 	.groups = tcp_groups,
 	.examples = "  netsight tcp                            every event, as it happens\n"
-		    "  netsight tcp --summary --interval 10    the worst destinations every 10s\n"
+		    "  netsight tcp --summary --interval 10    the worst peers every 10s\n"
+		    "  netsight tcp --summary --by process     totals per process\n"
+		    "  netsight tcp --event reset_sent --event reset_received\n"
 		    "  netsight tcp --port 443 -o json         events on port 443, as JSON\n",
 	.run = run_tcp,
 };

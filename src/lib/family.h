@@ -115,6 +115,12 @@ struct ns_family {
 
 	/* Events of this type go to decode(); 0 if the family emits none. */
 	enum ns_event_type event_type;
+	/*
+	 * The name of each action it reports (event.action) for --event: the
+	 * actions are 1 to nactions - 1; NULL where there is none.
+	 */
+	const char *(*action_name)(unsigned int action);
+	unsigned int nactions;
 	size_t event_size;
 	int (*decode)(const void *data, size_t size, const struct ns_decode_ctx *ctx,
 		      struct ns_record *rec);

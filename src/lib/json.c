@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "lib/json.h"
+#include "lib/utf8.h"
 
 void ns_json_begin(struct ns_json *j, struct ns_strbuf *out)
 {
@@ -14,40 +15,6 @@ void ns_json_begin(struct ns_json *j, struct ns_strbuf *out)
 void ns_json_end(struct ns_json *j)
 {
 	ns_strbuf_add(j->out, "}\n", 2);
-}
-
-/* Length of the valid UTF-8 sequence at @s (at most @n bytes), 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and code points past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
 }
 
 /* Bytes that go out as they are: printable ASCII but the quote and backslash. */
@@ -67,6 +34,7 @@ void ns_json_escape(struct ns_strbuf *out, const char *s, size_t max)
 	while (i < n) {
 		size_t run = i, seq;
 		unsigned char c;
+		uint32_t cp;
 
 		while (run < n && plain(p[run]))
 			run++;
@@ -98,7 +66,7 @@ void ns_json_escape(struct ns_strbuf *out, const char *s, size_t max)
 				ns_strbuf_add(out, esc, sizeof(esc));
 				break;
 			}
-			seq = utf8_seq_len(p + i, n - i);
+			seq = ns_utf8_decode(p + i, n - i, &cp);
 			if (!seq) {
 				ns_strbuf_add(out, "\\ufffd", 6);
 				break;
@@ -173,4 +141,16 @@ void ns_json_bool(struct ns_json *j, const char *k, bool val)
 {
 	key(j, k);
 	ns_strbuf_adds(j->out, val ? "true" : "false");
+}
+
+void ns_json_str_array(struct ns_json *j, const char *k, const char *const *vals, size_t n)
+{
+	key(j, k);
+	ns_strbuf_addc(j->out, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			ns_strbuf_addc(j->out, ',');
+		ns_json_escape(j->out, vals[i], strlen(vals[i]));
+	}
+	ns_strbuf_addc(j->out, ']');
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A streaming writer for flat JSON objects, one per line. String values are
+ * A streaming writer for flat JSON objects (values: strings, numbers,
+ * booleans and arrays of strings), one per line. String values are
  * escaped per RFC 8259 and invalid UTF-8 (process names are arbitrary bytes)
  * is replaced by U+FFFD, so every line is valid JSON whatever the input. Keys
  * must be plain ASCII without quotes or backslashes: they are written as is.
@@ -34,5 +35,7 @@ void ns_json_millis(struct ns_json *j, const char *key, uint64_t ns);
 /* A number with @decimals digits after the point. */
 void ns_json_fixed(struct ns_json *j, const char *key, double val, int decimals);
 void ns_json_bool(struct ns_json *j, const char *key, bool val);
+/* An array of @n strings. */
+void ns_json_str_array(struct ns_json *j, const char *key, const char *const *vals, size_t n);
 
 #endif /* NETSIGHT_JSON_H */

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <netsight/event.h>
 
 #include "lib/parse.h"
 
@@ -94,4 +99,52 @@ int ns_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 		return -ERANGE;
 	*out = v;
 	return 0;
+}
+
+int ns_parse_cidr(const char *s, struct ns_cidr *out)
+{
+	static const __u8 v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	uint64_t prefix, max;
+	bool host_bits = false;
+
+	memset(out, 0, sizeof(*out));
+	if (!len || len >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, s, len);
+	addr[len] = '\0';
+	if (inet_pton(AF_INET, addr, out->addr) == 1)
+		out->family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, out->addr) == 1)
+		out->family = AF_INET6;
+	else
+		return -EINVAL;
+	max = out->family == AF_INET ? 32 : 128;
+	prefix = max;
+	if (slash) {
+		int err = ns_parse_u64(slash + 1, 0, UINT64_MAX, &prefix);
+
+		if (err)
+			return -EINVAL;
+		if (prefix > max)
+			return -ERANGE;
+	}
+	if (out->family == AF_INET6 && prefix >= 96 && !memcmp(out->addr, v4mapped, 12)) {
+		memmove(out->addr, out->addr + 12, 4);
+		memset(out->addr + 4, 0, NS_ADDR_LEN - 4);
+		out->family = AF_INET;
+		prefix -= 96;
+	}
+	out->prefix = prefix;
+	for (unsigned int bit = prefix; bit < NS_ADDR_LEN * 8; bit++) {
+		__u8 mask = 0x80 >> (bit % 8);
+
+		if (out->addr[bit / 8] & mask) {
+			host_bits = true;
+			out->addr[bit / 8] &= ~mask;
+		}
+	}
+	return host_bits ? -ENOTUNIQ : 0;
 }

@@ -108,8 +108,9 @@ static void load_owner(int piddir, __u32 pid, const char *cg_root, const struct 
 	if (!cg_root[0] || read_cgroup_path(piddir, cg, sizeof(cg)))
 		return;
 	o->cgroup_id = cgroup_id_of(cg_root, cg);
-	if (cfg->cgroup_id && in_cgroup(cg_root, cg, cfg->cgroup_level, cfg->cgroup_id))
-		o->flags |= NS_OWNER_IN_CGROUP;
+	for (__u32 i = 0; i < cfg->ncgroups && i < NS_MAX_CGROUPS; i++)
+		if (in_cgroup(cg_root, cg, cfg->cgroup_levels[i], cfg->cgroup_ids[i]))
+			o->flags |= NS_OWNER_IN_CGROUP;
 }
 
 static int scan_process(int piddir, __u32 pid, const char *cg_root, const struct ns_config *cfg,

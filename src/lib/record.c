@@ -10,6 +10,17 @@ static const struct ns_field_info fields[NS_FIELD_MAX] = {
 #undef NS_X
 };
 
+static const char *const ecs_type_names[NS_ECS_TYPE_MAX] = {
+#define NS_X(id, name) [NS_ECS_BIT_##id] = name,
+	NS_ECS_TYPES(NS_X)
+#undef NS_X
+};
+
+const char *ns_ecs_type_name(enum ns_ecs_type_bit bit)
+{
+	return bit < NS_ECS_TYPE_MAX ? ecs_type_names[bit] : NULL;
+}
+
 const struct ns_field_info *ns_field_info(enum ns_field id)
 {
 	return id > NS_F_NONE && id < NS_FIELD_MAX ? &fields[id] : NULL;

@@ -6,8 +6,9 @@
  * Renderers never ask which family a record came from.
  *
  * Endpoints are kept from this host's point of view (local, remote) and the
- * direction says who initiated. JSON uses the ECS view (source = initiator),
- * so a field may name a second key for records of accepted connections.
+ * direction says who initiated. JSON uses the ECS view (source = initiator of
+ * the connection, or sender of the packet), so a field may name a second key
+ * for records whose source is the remote end.
  */
 #ifndef NETSIGHT_RECORD_H
 #define NETSIGHT_RECORD_H
@@ -28,41 +29,45 @@ enum ns_kind {
 	NS_KIND_BOOL,
 	NS_KIND_KADDR, /* kernel text address, shown as "function+0xoffset" */
 	NS_KIND_KEYWORD, /* a number that ECS defines as a keyword: a JSON string */
+	NS_KIND_ERRNO, /* a positive errno: JSON error.code (its name) and error.message */
 };
 
 /*
- * id, JSON key, JSON key for ingress records (NULL: same), kind, text for a
- * true boolean in a text column.
+ * id, JSON key, JSON key when the remote end is the source (NULL: same),
+ * kind, text for a true boolean in a text column.
  */
-#define NS_FIELDS(X)                                                                \
-	X(CONNECT_LATENCY, "tcp.connect_latency_ms", NULL, NS_KIND_MILLIS, NULL)    \
-	X(ERROR, "error", NULL, NS_KIND_STR, NULL)                                  \
-	X(DURATION, "event.duration", NULL, NS_KIND_DURATION, NULL)                 \
-	X(BYTES_SENT, "source.bytes", "destination.bytes", NS_KIND_BYTES, NULL)     \
-	X(BYTES_RECEIVED, "destination.bytes", "source.bytes", NS_KIND_BYTES, NULL) \
-	X(RTT, "tcp.rtt_ms", NULL, NS_KIND_MILLIS, NULL)                            \
-	X(RETRANSMITS, "tcp.retransmits", NULL, NS_KIND_U64, NULL)                  \
-	X(RETRANSMITS_FAILED, "tcp.retransmits_failed", NULL, NS_KIND_U64, NULL)    \
-	X(CLOSE_REASON, "tcp.close_reason", NULL, NS_KIND_STR, NULL)                \
-	X(PREEXISTING, "tcp.preexisting", NULL, NS_KIND_BOOL, "pre-existing")       \
-	X(IANA_NUMBER, "network.iana_number", NULL, NS_KIND_KEYWORD, NULL)          \
-	X(DROP_REASON, "drop.reason", NULL, NS_KIND_STR, NULL)                      \
-	X(DROP_LOCATION, "drop.location", NULL, NS_KIND_KADDR, NULL)                \
-	X(DROP_ATTRIBUTION, "drop.attribution", NULL, NS_KIND_STR, NULL)            \
-	X(INTERFACE_NAME, "interface.name", NULL, NS_KIND_STR, NULL)                \
-	X(INTERFACE_ID, "interface.id", NULL, NS_KIND_KEYWORD, NULL)                \
-	X(NETNS, "netns.inode", NULL, NS_KIND_U64, NULL)                            \
-	X(TCP_STATE, "tcp.state", NULL, NS_KIND_STR, NULL)                          \
-	X(RESET_REASON, "tcp.reset_reason", NULL, NS_KIND_STR, NULL)                \
-	X(COUNT, "count", NULL, NS_KIND_U64, NULL)                                  \
-	X(LISTEN_BACKLOG, "tcp.listen.backlog", NULL, NS_KIND_U64, NULL)            \
-	X(LISTEN_QUEUE, "tcp.listen.queue", NULL, NS_KIND_U64, NULL)                \
-	X(SYNACK_RETRANSMITS, "tcp.synack_retransmits", NULL, NS_KIND_U64, NULL)    \
-	X(RESETS_RECEIVED, "tcp.resets_received", NULL, NS_KIND_U64, NULL)          \
-	X(RESETS_SENT, "tcp.resets_sent", NULL, NS_KIND_U64, NULL)                  \
-	X(CONNECTS_FAILED, "tcp.connects_failed", NULL, NS_KIND_U64, NULL)          \
-	X(LISTEN_OVERFLOWS, "tcp.listen_overflows", NULL, NS_KIND_U64, NULL)        \
-	X(SUMMARY_SCOPE, "summary.scope", NULL, NS_KIND_STR, NULL)
+#define NS_FIELDS(X)                                                                     \
+	X(CONNECT_LATENCY, "tcp.connect_latency_ms", NULL, NS_KIND_MILLIS, NULL)         \
+	X(ERROR, "error.code", NULL, NS_KIND_ERRNO, NULL)                                \
+	X(DURATION, "event.duration", NULL, NS_KIND_DURATION, NULL)                      \
+	X(BYTES_SENT, "source.bytes", "destination.bytes", NS_KIND_BYTES, NULL)          \
+	X(BYTES_RECEIVED, "destination.bytes", "source.bytes", NS_KIND_BYTES, NULL)      \
+	X(RTT, "tcp.rtt_ms", NULL, NS_KIND_MILLIS, NULL)                                 \
+	X(RETRANSMITS, "tcp.retransmits", NULL, NS_KIND_U64, NULL)                       \
+	X(RETRANSMITS_FAILED, "tcp.retransmits_failed", NULL, NS_KIND_U64, NULL)         \
+	X(CLOSE_REASON, "tcp.close_reason", NULL, NS_KIND_STR, NULL)                     \
+	X(PREEXISTING, "tcp.preexisting", NULL, NS_KIND_BOOL, "pre-existing")            \
+	X(DROP_REASON, "drop.reason", NULL, NS_KIND_STR, NULL)                           \
+	X(DROP_LOCATION, "drop.location", NULL, NS_KIND_KADDR, NULL)                     \
+	X(DROP_ATTRIBUTION, "drop.attribution", NULL, NS_KIND_STR, NULL)                 \
+	X(INGRESS_IFNAME, "observer.ingress.interface.name", NULL, NS_KIND_STR, NULL)    \
+	X(INGRESS_IFINDEX, "observer.ingress.interface.id", NULL, NS_KIND_KEYWORD, NULL) \
+	X(EGRESS_IFNAME, "observer.egress.interface.name", NULL, NS_KIND_STR, NULL)      \
+	X(EGRESS_IFINDEX, "observer.egress.interface.id", NULL, NS_KIND_KEYWORD, NULL)   \
+	X(NETNS, "network.netns", NULL, NS_KIND_U64, NULL)                               \
+	X(TCP_STATE, "tcp.state", NULL, NS_KIND_STR, NULL)                               \
+	X(RESET_REASON, "tcp.reset_reason", NULL, NS_KIND_STR, NULL)                     \
+	X(COUNT, "count", NULL, NS_KIND_U64, NULL)                                       \
+	X(LISTEN_BACKLOG, "tcp.listen.backlog", NULL, NS_KIND_U64, NULL)                 \
+	X(LISTEN_QUEUE, "tcp.listen.queue", NULL, NS_KIND_U64, NULL)                     \
+	X(SYNACK_RETRANSMITS, "tcp.synack_retransmits", NULL, NS_KIND_U64, NULL)         \
+	X(RESETS_RECEIVED, "tcp.resets_received", NULL, NS_KIND_U64, NULL)               \
+	X(RESETS_SENT, "tcp.resets_sent", NULL, NS_KIND_U64, NULL)                       \
+	X(CONNECTS_FAILED, "tcp.connects_failed", NULL, NS_KIND_U64, NULL)               \
+	X(LISTEN_OVERFLOWS, "tcp.listen_overflows", NULL, NS_KIND_U64, NULL)             \
+	X(SUMMARY_SCOPE, "summary.scope", NULL, NS_KIND_STR, NULL)                       \
+	X(LOSS_SOURCE, "netsight.loss.source", NULL, NS_KIND_STR, NULL)                  \
+	X(MESSAGE, "message", NULL, NS_KIND_STR, NULL)
 
 enum ns_field {
 	NS_F_NONE = 0,
@@ -81,11 +86,46 @@ struct ns_field_info {
 
 const struct ns_field_info *ns_field_info(enum ns_field id);
 
-/* Who initiated, relative to this host; NONE: the tuple is source -> destination. */
+/* ECS network.direction: which way the connection (or packet) crossed this host. */
 enum ns_direction {
-	NS_DIR_NONE,
-	NS_DIR_EGRESS,
-	NS_DIR_INGRESS,
+	NS_DIR_NONE, /* unknown */
+	NS_DIR_EGRESS, /* this host initiated the connection, or sent the packet */
+	NS_DIR_INGRESS, /* the remote end initiated, or the packet came in */
+};
+
+/*
+ * ECS event.type values, as bits; a record lists them in this order. No
+ * bit: "info".
+ */
+#define NS_ECS_TYPES(X)             \
+	X(CONNECTION, "connection") \
+	X(START, "start")           \
+	X(END, "end")               \
+	X(DENIED, "denied")         \
+	X(ERROR, "error")           \
+	X(INFO, "info")
+
+enum ns_ecs_type_bit {
+#define NS_X(id, name) NS_ECS_BIT_##id,
+	NS_ECS_TYPES(NS_X)
+#undef NS_X
+		NS_ECS_TYPE_MAX,
+};
+
+enum ns_ecs_type {
+#define NS_X(id, name) NS_ECS_##id = 1U << NS_ECS_BIT_##id,
+	NS_ECS_TYPES(NS_X)
+#undef NS_X
+};
+
+const char *ns_ecs_type_name(enum ns_ecs_type_bit bit);
+
+/* Parts of a record's tuple that are not known (summary rows keep only some). */
+enum ns_tuple_part {
+	NS_PART_LADDR = 1U << 0,
+	NS_PART_LPORT = 1U << 1,
+	NS_PART_RADDR = 1U << 2,
+	NS_PART_RPORT = 1U << 3,
 };
 
 struct ns_value {
@@ -100,15 +140,36 @@ struct ns_value {
 
 #define NS_RECORD_MAX_VALUES 32
 
+/* ECS event.kind: what a record is. */
+enum ns_record_kind {
+	NS_RECORD_EVENT, /* something that happened */
+	NS_RECORD_METRIC, /* a count over a period: summary rows, losses */
+};
+
 struct ns_record {
 	uint64_t epoch_ns;
 	const char *action;
+	enum ns_record_kind kind;
+	unsigned int ecs_types; /* enum ns_ecs_type bits */
 	struct ns_owner owner; /* pid 0: unknown */
-	struct ns_tuple tuple; /* family 0: no endpoints */
+	/*
+	 * family 0: no endpoints. A socket's tuple is local/remote and
+	 * @direction says which end initiated; with @packet it is a packet's,
+	 * laddr/lport its sender, raddr/rport its destination.
+	 */
+	struct ns_tuple tuple;
 	enum ns_direction direction;
+	bool packet;
+	unsigned int unknown; /* enum ns_tuple_part bits */
 	size_t nvalues;
 	struct ns_value values[NS_RECORD_MAX_VALUES];
 };
+
+/* Whether the ECS source is the tuple's remote end (an accepted connection). */
+static inline bool ns_record_remote_is_source(const struct ns_record *rec)
+{
+	return !rec->packet && rec->direction == NS_DIR_INGRESS;
+}
 
 void ns_record_init(struct ns_record *rec, uint64_t epoch_ns, const char *action);
 void ns_record_u64(struct ns_record *rec, enum ns_field id, uint64_t v);

@@ -1,58 +1,92 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * JSON lines with Elastic Common Schema style keys, flat and dotted
- * ("process.pid"). In ECS, source is the side that initiated: for a record of
- * an accepted connection the local endpoint is the destination.
+ * JSON lines with Elastic Common Schema keys, flat and dotted
+ * ("process.pid"). ECS source is the side that initiated the connection, or
+ * the sender of a packet: for a record of an accepted connection the local
+ * endpoint is the destination. What netsight does not know is left out,
+ * never filled with zeros.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lib/addr.h"
+#include "lib/community_id.h"
+#include "lib/errnames.h"
 #include "lib/json.h"
 #include "lib/ksyms.h"
 #include "lib/render.h"
 #include "lib/units.h"
 
-static void add_endpoint(struct ns_json *j, const char *ip_key, const char *port_key,
-			 const struct ns_tuple *t, const __u8 *addr, __u16 port)
+static const __u8 unspecified[NS_ADDR_LEN];
+
+static size_t addr_len(const struct ns_tuple *t)
 {
-	static const __u8 unspecified[NS_ADDR_LEN];
+	return t->family == AF_INET ? 4 : NS_ADDR_LEN;
+}
+
+/*
+ * One end: its address unless @addr_unknown, its port unless @port_unknown
+ * or the protocol has none. An end with neither address nor port (a
+ * listener's peer) is one netsight does not know.
+ */
+static void add_endpoint(struct ns_json *j, const char *ip_key, const char *port_key,
+			 const struct ns_tuple *t, const __u8 *addr, __u16 port, bool addr_unknown,
+			 bool port_unknown)
+{
 	char ip[INET6_ADDRSTRLEN];
 
-	/* No address and no port: an end netsight does not know (a listener's peer). */
-	if (!port && !memcmp(addr, unspecified, t->family == AF_INET ? 4 : NS_ADDR_LEN))
+	if (!port && !memcmp(addr, unspecified, addr_len(t)))
 		return;
-	if (ns_addr_format(t->family, addr, ip, sizeof(ip)) < 0)
-		return;
-	ns_json_str(j, ip_key, ip);
-	if (ns_ip_proto_has_ports(t->protocol))
+	if (!addr_unknown && ns_addr_format(t->family, addr, ip, sizeof(ip)) > 0)
+		ns_json_str(j, ip_key, ip);
+	if (!port_unknown && ns_ip_proto_has_ports(t->protocol))
 		ns_json_u64(j, port_key, port);
+}
+
+/* Whether the tuple is a whole flow, with both addresses (and ports, where it has them). */
+static bool whole_flow(const struct ns_record *rec)
+{
+	const struct ns_tuple *t = &rec->tuple;
+
+	if (rec->unknown || !memcmp(t->laddr, unspecified, addr_len(t)) ||
+	    !memcmp(t->raddr, unspecified, addr_len(t)))
+		return false;
+	return !ns_ip_proto_has_ports(t->protocol) || (t->lport && t->rport);
 }
 
 static void add_network(struct ns_json *j, const struct ns_record *rec)
 {
 	const struct ns_tuple *t = &rec->tuple;
-	bool local_is_source = rec->direction != NS_DIR_INGRESS;
+	bool remote_src = ns_record_remote_is_source(rec);
 	const char *transport = ns_ip_proto_name(t->protocol);
-	char ip[INET6_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
+	char id[NS_COMMUNITY_ID_LEN];
 	int family;
 
-	if (!transport) {
-		snprintf(ip, sizeof(ip), "%u", t->protocol);
-		transport = ip;
-	}
-	ns_json_str(j, "network.transport", transport);
-	family = ns_addr_format(t->family, t->raddr, ip, sizeof(ip));
+	snprintf(buf, sizeof(buf), "%u", t->protocol);
+	ns_json_str(j, "network.transport", transport ? transport : buf);
+	ns_json_str(j, "network.iana_number", buf);
+	family = ns_addr_format(t->family, t->raddr, buf, sizeof(buf));
 	if (family > 0)
 		ns_json_str(j, "network.type", family == AF_INET ? "ipv4" : "ipv6");
 	if (rec->direction != NS_DIR_NONE)
 		ns_json_str(j, "network.direction",
 			    rec->direction == NS_DIR_EGRESS ? "egress" : "ingress");
-	add_endpoint(j, "source.ip", "source.port", t, local_is_source ? t->laddr : t->raddr,
-		     local_is_source ? t->lport : t->rport);
-	add_endpoint(j, "destination.ip", "destination.port", t,
-		     local_is_source ? t->raddr : t->laddr, local_is_source ? t->rport : t->lport);
+	if (whole_flow(rec) && !ns_community_id(t->family, t->laddr, t->raddr, t->protocol,
+						t->lport, t->rport, 0, id, sizeof(id)))
+		ns_json_str(j, "network.community_id", id);
+	if (remote_src) {
+		add_endpoint(j, "source.ip", "source.port", t, t->raddr, t->rport,
+			     rec->unknown & NS_PART_RADDR, rec->unknown & NS_PART_RPORT);
+		add_endpoint(j, "destination.ip", "destination.port", t, t->laddr, t->lport,
+			     rec->unknown & NS_PART_LADDR, rec->unknown & NS_PART_LPORT);
+	} else {
+		add_endpoint(j, "source.ip", "source.port", t, t->laddr, t->lport,
+			     rec->unknown & NS_PART_LADDR, rec->unknown & NS_PART_LPORT);
+		add_endpoint(j, "destination.ip", "destination.port", t, t->raddr, t->rport,
+			     rec->unknown & NS_PART_RADDR, rec->unknown & NS_PART_RPORT);
+	}
 }
 
 static void add_value(struct ns_json *j, const struct ns_record *rec, const struct ns_value *v)
@@ -61,7 +95,7 @@ static void add_value(struct ns_json *j, const struct ns_record *rec, const stru
 	const char *key = info->key;
 	char buf[128];
 
-	if (rec->direction == NS_DIR_INGRESS && info->key_ingress)
+	if (ns_record_remote_is_source(rec) && info->key_ingress)
 		key = info->key_ingress;
 	switch (info->kind) {
 	case NS_KIND_U64:
@@ -89,10 +123,35 @@ static void add_value(struct ns_json *j, const struct ns_record *rec, const stru
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v->u64);
 		ns_json_str(j, key, buf);
 		break;
+	case NS_KIND_ERRNO:
+		ns_json_str(j, key, ns_errno_name((int)v->u64));
+		ns_json_str(j, "error.message", strerror((int)v->u64));
+		break;
 	}
 }
 
-void ns_render_json(const struct ns_record *rec, const char *host, struct ns_strbuf *out)
+static void add_event(struct ns_json *j, const struct ns_record *rec, const struct ns_json_run *run)
+{
+	static const char *const category[] = { "network" };
+	const char *types[NS_ECS_TYPE_MAX];
+	size_t ntypes = 0;
+
+	for (int bit = 0; bit < NS_ECS_TYPE_MAX; bit++)
+		if (rec->ecs_types & (1U << bit))
+			types[ntypes++] = ns_ecs_type_name(bit);
+	if (!ntypes)
+		types[ntypes++] = ns_ecs_type_name(NS_ECS_BIT_INFO);
+	ns_json_str(j, "ecs.version", NS_ECS_VERSION);
+	ns_json_str(j, "event.kind", rec->kind == NS_RECORD_METRIC ? "metric" : "event");
+	ns_json_str_array(j, "event.category", category, 1);
+	ns_json_str_array(j, "event.type", types, ntypes);
+	ns_json_str(j, "event.action", rec->action);
+	ns_json_str(j, "event.module", "netsight");
+	ns_json_str(j, "event.dataset", run->dataset);
+}
+
+void ns_render_json(const struct ns_record *rec, const struct ns_json_run *run,
+		    struct ns_strbuf *out)
 {
 	char ts[40];
 	struct ns_json j;
@@ -100,11 +159,14 @@ void ns_render_json(const struct ns_record *rec, const char *host, struct ns_str
 	ns_format_rfc3339(rec->epoch_ns, ts, sizeof(ts));
 	ns_json_begin(&j, out);
 	ns_json_str(&j, "@timestamp", ts);
-	ns_json_str(&j, "event.action", rec->action);
-	ns_json_str(&j, "host.name", host);
-	ns_json_u64(&j, "process.pid", rec->owner.pid);
-	ns_json_strn(&j, "process.name", rec->owner.comm, sizeof(rec->owner.comm));
-	ns_json_u64(&j, "cgroup.id", rec->owner.cgroup_id);
+	add_event(&j, rec, run);
+	ns_json_str(&j, "host.name", run->host);
+	if (rec->owner.pid)
+		ns_json_u64(&j, "process.pid", rec->owner.pid);
+	if (rec->owner.comm[0])
+		ns_json_strn(&j, "process.name", rec->owner.comm, sizeof(rec->owner.comm));
+	if (rec->owner.cgroup_id)
+		ns_json_u64(&j, "cgroup.id", rec->owner.cgroup_id);
 	if (rec->tuple.family)
 		add_network(&j, rec);
 	for (size_t i = 0; i < rec->nvalues; i++)

@@ -121,6 +121,8 @@ void ns_session__deliver(struct ns_session *s, const void *data, size_t size);
 
 int ns_session__stats(struct ns_session *s, struct ns_session_stats *out);
 const struct ns_config *ns_session__config(const struct ns_session *s);
+/* Network namespaces the start-up walk found (0: there was no walk). */
+size_t ns_session__netns_count(const struct ns_session *s);
 /* The NS_FB_* fallbacks in effect. */
 __u32 ns_session__fallbacks(const struct ns_session *s);
 /* The map named @name in the first loaded family that has it, or NULL. */

@@ -234,6 +234,7 @@ static int walk_netns(__u64 netns_ino, void *ctx)
 	struct ns_session *s = ctx;
 	int err = 0;
 
+	s->netns_walked++;
 	for_each_loaded(s, lf)
 	{
 		for (size_t i = 0; !err && i < lf->plan.n; i++) {
@@ -321,6 +322,11 @@ int ns_session__run_prog(struct ns_session *s, const char *prog)
 	if (!lf || !ns_session_is_on_demand(lf->plan.progs[i].hook))
 		return -ENOENT;
 	return ns_session_test_run(bpf_object__find_program_by_name(lf->obj, prog));
+}
+
+size_t ns_session__netns_count(const struct ns_session *s)
+{
+	return s->netns_walked;
 }
 
 int ns_session_startup_walk(struct ns_session *s)

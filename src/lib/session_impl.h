@@ -53,6 +53,7 @@ struct ns_session {
 	struct ns_decode_ctx dctx;
 	uint64_t records;
 	uint64_t malformed;
+	size_t netns_walked; /* network namespaces the start-up walk visited */
 	bool warned_views;
 	bool refused_on_request; /* the last failure was a refusal on request */
 	char subject[256];

@@ -12,7 +12,6 @@
 
 #include "conn.compat.skel.h"
 #include "conn.skel.h"
-#include "lib/errnames.h"
 #include "lib/session.h"
 #include "probes/conn.h"
 #include "probes/registry.h"
@@ -53,8 +52,10 @@ static void add_close(struct ns_record *rec, const struct ns_conn_event *e,
 	ns_record_u64(rec, NS_F_RTT, (__u64)e->stats.srtt_us * 1000);
 	ns_record_u64(rec, NS_F_RETRANSMITS, e->stats.retransmits);
 	ns_record_str(rec, NS_F_CLOSE_REASON, reason ? reason : "other");
-	if (e->error)
-		ns_record_str(rec, NS_F_ERROR, ns_errno_name(e->error));
+	if (e->error) {
+		ns_record_u64(rec, NS_F_ERROR, e->error);
+		rec->ecs_types |= NS_ECS_ERROR;
+	}
 	ns_record_bool(rec, NS_F_PREEXISTING, e->flags & NS_CONN_PREEXISTING);
 }
 
@@ -72,13 +73,19 @@ int ns_conn_decode(const void *data, size_t size, const struct ns_decode_ctx *ct
 	rec->direction = e->owner.flags & NS_OWNER_PASSIVE ? NS_DIR_INGRESS : NS_DIR_EGRESS;
 	switch (e->action) {
 	case NS_CONN_CONNECT:
+		rec->ecs_types = NS_ECS_CONNECTION | NS_ECS_START;
 		if (e->connect_latency_ns)
 			ns_record_u64(rec, NS_F_CONNECT_LATENCY, e->connect_latency_ns);
 		break;
+	case NS_CONN_ACCEPT:
+		rec->ecs_types = NS_ECS_CONNECTION | NS_ECS_START;
+		break;
 	case NS_CONN_CONNECT_FAILED:
-		ns_record_str(rec, NS_F_ERROR, ns_errno_name(e->error));
+		rec->ecs_types = NS_ECS_CONNECTION | NS_ECS_ERROR;
+		ns_record_u64(rec, NS_F_ERROR, e->error);
 		break;
 	case NS_CONN_CLOSE:
+		rec->ecs_types = NS_ECS_CONNECTION | NS_ECS_END;
 		add_close(rec, e, ctx);
 		break;
 	}
@@ -157,6 +164,8 @@ const struct ns_family ns_conn_family = {
 	.programs = conn_programs,
 	.finish = conn_finish,
 	.event_type = NS_EVENT_CONN,
+	.action_name = ns_conn_action_name,
+	.nactions = NS_CONN_ACTION_MAX,
 	.event_size = sizeof(struct ns_conn_event),
 	.decode = ns_conn_decode,
 	.columns = conn_columns,

@@ -117,6 +117,31 @@ static int drop_prepare(struct ns_session *s, struct bpf_object *obj)
 	return 0;
 }
 
+/*
+ * A packet that came in has the device it arrived on (skb_iif); one this
+ * host sends has none, only the device it leaves by. A packet that came in
+ * and was on its way out again (forwarded) has both.
+ */
+static void add_interfaces(struct ns_record *rec, const struct ns_drop_event *e)
+{
+	bool named = e->ifname[0] && e->ifindex;
+
+	if (e->iif) {
+		rec->direction = NS_DIR_INGRESS;
+		ns_record_u64(rec, NS_F_INGRESS_IFINDEX, e->iif);
+		if (named && e->ifindex == e->iif)
+			ns_record_str(rec, NS_F_INGRESS_IFNAME, e->ifname);
+		if (!named || e->ifindex == e->iif)
+			return;
+	} else if (named) {
+		rec->direction = NS_DIR_EGRESS;
+	} else {
+		return;
+	}
+	ns_record_str(rec, NS_F_EGRESS_IFNAME, e->ifname);
+	ns_record_u64(rec, NS_F_EGRESS_IFINDEX, e->ifindex);
+}
+
 int ns_drop_decode(const void *data, size_t size, const struct ns_decode_ctx *ctx,
 		   struct ns_record *rec)
 {
@@ -128,17 +153,13 @@ int ns_drop_decode(const void *data, size_t size, const struct ns_decode_ctx *ct
 	ns_record_from_event(rec, &e->hdr, ctx, "drop");
 	rec->owner = e->owner;
 	rec->tuple = e->tuple;
-	rec->direction = NS_DIR_NONE;
+	rec->packet = true;
+	rec->ecs_types = NS_ECS_DENIED;
 	ns_record_str(rec, NS_F_DROP_REASON,
 		      ns_drop_reason_name(e->reason, reason_buf, sizeof(reason_buf)));
 	ns_record_u64(rec, NS_F_DROP_LOCATION, e->location);
 	ns_record_str(rec, NS_F_DROP_ATTRIBUTION, attribution_names[e->attribution]);
-	if (e->tuple.family)
-		ns_record_u64(rec, NS_F_IANA_NUMBER, e->tuple.protocol);
-	if (e->ifname[0])
-		ns_record_str(rec, NS_F_INTERFACE_NAME, e->ifname);
-	if (e->ifindex)
-		ns_record_u64(rec, NS_F_INTERFACE_ID, e->ifindex);
+	add_interfaces(rec, e);
 	return 0;
 }
 
@@ -158,6 +179,7 @@ static void emit_row(struct summary_walk *w, __u64 count, __u32 reason, __u64 lo
 	struct ns_record rec;
 
 	ns_record_init(&rec, w->epoch_ns, "drop_summary");
+	rec.kind = NS_RECORD_METRIC;
 	if (owner)
 		rec.owner = *owner;
 	ns_record_u64(&rec, NS_F_COUNT, count);
@@ -234,6 +256,12 @@ static int drop_summarize(struct ns_session *s, struct bpf_object *obj, bool sin
 	return err;
 }
 
+/* Drops have one action. */
+static const char *drop_action_name(unsigned int action)
+{
+	return action == 1 ? "drop" : NULL;
+}
+
 static void drop_release(void)
 {
 	ns_counts_release(&drop.counts);
@@ -250,7 +278,7 @@ static const struct ns_column drop_columns[] = {
 	{ .header = "BY", .width = 7, .field = NS_F_DROP_ATTRIBUTION },
 	{ .header = "REASON", .width = 22, .field = NS_F_DROP_REASON },
 	{ .header = "LOCATION", .width = 32, .field = NS_F_DROP_LOCATION },
-	{ .header = "IFACE", .width = 8, .field = NS_F_INTERFACE_NAME },
+	{ .header = "IFACE", .width = 8, .field = NS_F_INGRESS_IFNAME, .alt = NS_F_EGRESS_IFNAME },
 	{ .header = "PACKET", .kind = NS_COL_FLOW },
 	{ .header = NULL },
 };
@@ -284,6 +312,8 @@ const struct ns_family ns_drop_family = {
 	.summarize = drop_summarize,
 	.summary_columns = drop_summary_columns,
 	.event_type = NS_EVENT_DROP,
+	.action_name = drop_action_name,
+	.nactions = 2,
 	.event_size = sizeof(struct ns_drop_event),
 	.decode = ns_drop_decode,
 	.columns = drop_columns,

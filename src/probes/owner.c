@@ -90,6 +90,8 @@ static int owner_started(struct ns_session *s, struct bpf_object *obj)
 struct seed_walk {
 	int inodes_fd;
 	int seed_fd;
+	int listeners_fd;
+	__u32 netns;
 	__u16 listening[SEED_MAX_LISTENERS]; /* local ports of TCP listeners */
 	size_t nlistening;
 	unsigned long long seeded;
@@ -131,6 +133,12 @@ static int seed_socket(const struct ns_diag_sock *sk, void *ctx)
 	}
 	if (tcp && sk->state != TCP_LISTEN && is_listening(w, sk->lport))
 		owner.flags |= NS_OWNER_PASSIVE;
+	/* For its children, born before anything folds the seed into its storage. */
+	if (tcp && sk->state == TCP_LISTEN) {
+		struct ns_listen_key key = { .netns = w->netns, .port = sk->lport };
+
+		bpf_map_update_elem(w->listeners_fd, &key, &owner, BPF_ANY);
+	}
 	if (!bpf_map_update_elem(w->seed_fd, &sk->cookie, &owner, BPF_NOEXIST))
 		w->seeded++;
 	else if (errno != EEXIST)
@@ -153,6 +161,8 @@ static int owner_netns(struct ns_session *s, struct bpf_object *obj, __u64 netns
 		return -ENOMEM;
 	w->inodes_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "owner_inodes"));
 	w->seed_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_owner_seed"));
+	w->listeners_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "owner_listeners"));
+	w->netns = netns_ino;
 	err = ns_sockdiag_dump(IPPROTO_TCP, NS_DIAG_LISTEN, false, note_listener, w);
 	if (!err)
 		err = ns_sockdiag_dump(IPPROTO_TCP, SEED_TCP_STATES, false, seed_socket, w);

@@ -138,6 +138,33 @@ static int tcp_netns(struct ns_session *s, struct bpf_object *obj, __u64 netns_i
 	return 0;
 }
 
+static enum ns_direction record_direction(__u8 dir)
+{
+	return dir == NS_TCP_DIR_ACTIVE	 ? NS_DIR_EGRESS :
+	       dir == NS_TCP_DIR_PASSIVE ? NS_DIR_INGRESS :
+					   NS_DIR_NONE;
+}
+
+/* ECS event.type: resets refusing a connection attempt deny it, others end one. */
+static unsigned int ecs_types(const struct ns_tcp_event *e)
+{
+	bool attempt = !(e->flags & NS_TCP_HAS_STATE) || e->state == NS_TCP_LISTEN ||
+		       e->state == NS_TCP_NEW_SYN_RECV || e->state == NS_TCP_SYN_SENT ||
+		       e->state == NS_TCP_SYN_RECV;
+
+	switch (e->action) {
+	case NS_TCP_RETRANSMIT_FAILED:
+		return NS_ECS_CONNECTION | NS_ECS_ERROR;
+	case NS_TCP_RESET_SENT:
+	case NS_TCP_RESET_RECEIVED:
+		return NS_ECS_CONNECTION | (attempt ? NS_ECS_DENIED : NS_ECS_END);
+	case NS_TCP_LISTEN_OVERFLOW:
+		return NS_ECS_CONNECTION | NS_ECS_DENIED;
+	default:
+		return NS_ECS_CONNECTION | NS_ECS_INFO;
+	}
+}
+
 int ns_tcp_decode(const void *data, size_t size, const struct ns_decode_ctx *ctx,
 		  struct ns_record *rec)
 {
@@ -150,21 +177,21 @@ int ns_tcp_decode(const void *data, size_t size, const struct ns_decode_ctx *ctx
 	ns_record_from_event(rec, &e->hdr, ctx, action);
 	rec->owner = e->owner;
 	rec->tuple = e->tuple;
-	/* What came in (a reset, connection attempts) has the local end as destination. */
-	rec->direction = e->action == NS_TCP_RESET_RECEIVED || e->action == NS_TCP_LISTEN_OVERFLOW ?
-				 NS_DIR_INGRESS :
-				 NS_DIR_EGRESS;
+	rec->direction = record_direction(ns_tcp_direction(e));
+	rec->ecs_types = ecs_types(e);
 	if ((e->flags & NS_TCP_HAS_STATE) && (name = ns_enum_names_get(&tcp.states, e->state)))
 		ns_record_str(rec, NS_F_TCP_STATE, name);
 	if (e->action == NS_TCP_RETRANSMIT || e->action == NS_TCP_RETRANSMIT_FAILED ||
 	    e->action == NS_TCP_LISTEN_OVERFLOW)
 		ns_record_u64(rec, NS_F_COUNT, e->count);
 	if (e->error)
-		ns_record_str(rec, NS_F_ERROR, ns_errno_name(e->error));
+		ns_record_u64(rec, NS_F_ERROR, e->error);
 	if ((e->flags & NS_TCP_HAS_RST_REASON) &&
 	    (name = ns_enum_names_get(&tcp.rst_reasons, e->rst_reason)))
 		ns_record_str(rec, NS_F_RESET_REASON, name);
 	if (e->action == NS_TCP_LISTEN_OVERFLOW) {
+		/* The listening endpoint; its peers are many and none in particular. */
+		rec->unknown = NS_PART_RADDR | NS_PART_RPORT;
 		ns_record_u64(rec, NS_F_LISTEN_QUEUE, e->queue);
 		ns_record_u64(rec, NS_F_LISTEN_BACKLOG, e->backlog);
 	}
@@ -173,6 +200,7 @@ int ns_tcp_decode(const void *data, size_t size, const struct ns_decode_ctx *ctx
 
 struct summary_walk {
 	bool since_start;
+	__u32 by; /* enum ns_tcp_by */
 	__u64 epoch_ns;
 	ns_record_fn emit;
 	void *ctx;
@@ -196,13 +224,19 @@ static int summary_key(const void *key_ptr, const void *values, int ncpus, void 
 	if (ns_snapshot_add(&tcp.counts.current, key, totals))
 		return -ENOMEM;
 	ns_record_init(&rec, w->epoch_ns, "tcp_summary");
+	rec.kind = NS_RECORD_METRIC;
 	if (owner)
 		rec.owner = *owner;
 	rec.tuple.family = key->family;
 	rec.tuple.protocol = IPPROTO_TCP;
 	memcpy(rec.tuple.raddr, key->raddr, sizeof(rec.tuple.raddr));
 	rec.tuple.rport = key->rport;
-	rec.direction = NS_DIR_EGRESS; /* the key is the remote end: JSON destination.* */
+	rec.tuple.lport = key->lport;
+	rec.direction = record_direction(key->direction);
+	/* What --by left out of the key. */
+	rec.unknown = NS_PART_LADDR | (key->rport ? 0 : NS_PART_RPORT) |
+		      (key->lport ? 0 : NS_PART_LPORT) |
+		      (w->by & NS_TCP_BY_REMOTE ? 0 : NS_PART_RADDR);
 	for (int i = 0; i < NS_TCPC_MAX; i++) {
 		__u64 n = totals[i] -
 			  (w->since_start ? 0 : ns_snapshot_get(&tcp.counts.previous, key, i));
@@ -225,6 +259,7 @@ static int tcp_summarize(struct ns_session *s, struct bpf_object *obj, bool sinc
 	int err;
 
 	w.epoch_ns = ns_session__now_epoch(s);
+	w.by = ns_session__config(s)->summary_by;
 	ns_counts_begin(&tcp.counts, sizeof(struct ns_tcp_key), NS_TCPC_MAX);
 	err = ns_map_for_each_percpu(bpf_map__fd(bpf_object__find_map_by_name(obj, "tcp_summary")),
 				     sizeof(struct ns_tcp_key), sizeof(struct ns_tcp_counts),
@@ -256,7 +291,9 @@ static const struct ns_column tcp_columns[] = {
 
 static const struct ns_column tcp_summary_columns[] = {
 	{ .header = "COUNT", .width = 7, .field = NS_F_COUNT },
-	{ .header = "REMOTE", .width = 23, .kind = NS_COL_REMOTE },
+	{ .header = "DIR", .width = 7, .kind = NS_COL_DIRECTION },
+	{ .header = "REMOTE", .width = 21, .kind = NS_COL_REMOTE },
+	{ .header = "LOCAL", .width = 8, .kind = NS_COL_LOCAL },
 	{ .header = "PID", .width = 7, .kind = NS_COL_PID },
 	{ .header = "COMM", .width = 15, .kind = NS_COL_COMM },
 	{ .header = "RETRANS", .width = 7, .field = NS_F_RETRANSMITS },
@@ -313,6 +350,8 @@ const struct ns_family ns_tcp_family = {
 	.summarize = tcp_summarize,
 	.summary_columns = tcp_summary_columns,
 	.event_type = NS_EVENT_TCP,
+	.action_name = ns_tcp_action_name,
+	.nactions = NS_TCP_ACTION_MAX,
 	.event_size = sizeof(struct ns_tcp_event),
 	.decode = ns_tcp_decode,
 	.columns = tcp_columns,

@@ -5,6 +5,7 @@ fixtures call whether or not the test passed."""
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -44,6 +45,10 @@ class Netns:
 
     def popen(self, *cmd, **kw):
         return subprocess.Popen(self.exec_args(*cmd), **kw)
+
+    def inode(self):
+        """The namespace's inode number, as network.netns shows it."""
+        return os.stat(f"/run/netns/{self.name}").st_ino
 
     def counters(self):
         """Absolute SNMP/netstat counters of this namespace."""
@@ -110,6 +115,16 @@ class Peer:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+ACCOUNT = re.compile(r"(\d+) events delivered, (\d+) lost in the kernel, (\d+) not delivered")
+
+
+def account(stderr):
+    """The exit account on stderr: (delivered, lost in the kernel, not delivered)."""
+    found = ACCOUNT.findall(stderr)
+    assert found, f"no account in: {stderr}"
+    return tuple(int(n) for n in found[-1])
 
 
 class Netsight:

@@ -75,7 +75,7 @@ def test_connect_timeout(pair, netsight_bin, cleanup):
     events, _ = ns.events()
     failed = on_port(events, port, "connect_failed")
     assert len(failed) == 1 and len(res["errors"]) == 1
-    assert failed[0]["error"] == "ETIMEDOUT"
+    assert failed[0]["error.code"] == "ETIMEDOUT"
     assert failed[0]["process.pid"] == res["pid"]
 
 
@@ -116,7 +116,7 @@ def test_no_local_port_left_is_eaddrnotavail(pair, netsight_bin, cleanup, tmp_pa
     events, _ = ns.events()
     failed = on_port(events, port, "connect_failed")
     assert len(failed) == 3  # two ports, five attempts
-    assert {e["error"] for e in failed} == {"EADDRNOTAVAIL"}
+    assert {e["error.code"] for e in failed} == {"EADDRNOTAVAIL"}
     assert {e["process.pid"] for e in failed} == {cli.pid}
     assert len(on_port(events, port, "connect")) == 2
 

@@ -1,11 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Filters: each keeps exactly the matching events of known traffic."""
 import os
-import tempfile
 
 import pytest
 
-from netlab import run, unique
+from netlab import unique
 from test_conns import CLIENT, SERVER, on_port, peer, settle, start
 
 COUNT = 4
@@ -101,3 +100,57 @@ def test_cgroup(pair, netsight_bin, cleanup, tmp_path):
     assert events and {e["process.pid"] for e in events} == {t.cli.pid}
     assert len(events) == 2 * COUNT
     assert len({e["cgroup.id"] for e in events}) == 1 and events[0]["cgroup.id"] > 1
+
+
+def test_repeated_ports_accumulate(pair, netsight_bin, cleanup, tmp_path):
+    """--port A --port B keeps both, not only the last."""
+    ts = [Traffic(cleanup, pair.b, pair.a, pair.b4, port, tmp_path)
+          for port in (5309, 5310, 5311)]
+    events = traced(cleanup, netsight_bin, ts, "--port", "5309", "--port", "5310")
+    assert len(on_port(events, 5309)) == len(on_port(events, 5310)) == 4 * COUNT
+    assert on_port(events, 5311) == []
+
+
+def test_local_and_remote_port(pair, netsight_bin, cleanup, tmp_path):
+    """The server's port is local to the server and remote to the client."""
+    t = Traffic(cleanup, pair.b, pair.a, pair.b4, 5312, tmp_path)
+    server_side = traced(cleanup, netsight_bin, [t], "--local-port", "5312")
+    assert {e["process.name"] for e in server_side} == {SERVER}
+    assert len(server_side) == 2 * COUNT
+    t = Traffic(cleanup, pair.b, pair.a, pair.b4, 5313, tmp_path)
+    client_side = traced(cleanup, netsight_bin, [t], "--remote-port", "5313")
+    assert {e["process.name"] for e in client_side} == {CLIENT}
+    assert len(client_side) == 2 * COUNT
+
+
+@pytest.mark.parametrize("which", ["ipv4", "ipv6"])
+def test_addr(pair, netsight_bin, cleanup, tmp_path, which):
+    """--addr keeps connections with an end in the range, v4 or v6, and repeats add up."""
+    t4 = Traffic(cleanup, pair.b, pair.a, pair.b4, 5314, tmp_path)
+    t6 = Traffic(cleanup, pair.b, pair.a, pair.b6, 5315, tmp_path)
+    lo = Traffic(cleanup, pair.a, pair.a, "127.0.0.1", 5316, tmp_path)
+    net = pair.b4.rsplit(".", 1)[0] + ".0/24" if which == "ipv4" else \
+        pair.b6.rsplit(":", 1)[0] + ":/64"
+    events = traced(cleanup, netsight_bin, [t4, t6, lo], "--addr", net)
+    port = 5314 if which == "ipv4" else 5315
+    assert len(events) == len(on_port(events, port)) == 4 * COUNT
+    both = traced(cleanup, netsight_bin,
+                  [Traffic(cleanup, pair.b, pair.a, pair.b4, 5317, tmp_path),
+                   Traffic(cleanup, pair.a, pair.a, "127.0.0.1", 5318, tmp_path)],
+                  "--addr", pair.b4, "--addr", "127.0.0.0/8")
+    assert len(on_port(both, 5317)) == len(on_port(both, 5318)) == 4 * COUNT
+
+
+def test_event(pair, netsight_bin, cleanup, tmp_path):
+    t = Traffic(cleanup, pair.b, pair.a, pair.b4, 5319, tmp_path)
+    events = traced(cleanup, netsight_bin, [t], "--event", "accept", "--event", "connect")
+    assert sorted(e["event.action"] for e in on_port(events, 5319)) == \
+        ["accept"] * COUNT + ["connect"] * COUNT
+    assert {e["event.action"] for e in events} <= {"accept", "connect"}
+
+
+def test_repeated_comms(pair, netsight_bin, cleanup, tmp_path):
+    t = Traffic(cleanup, pair.b, pair.a, pair.b4, 5320, tmp_path)
+    events = traced(cleanup, netsight_bin, [t], "-c", SERVER, "-c", CLIENT, "-c", "nobody")
+    assert len(on_port(events, 5320)) == 4 * COUNT
+    assert {e["process.name"] for e in events} == {SERVER, CLIENT}

@@ -6,7 +6,6 @@ import os
 import tempfile
 import time
 
-from netlab import Netsight, Peer
 from test_conns import CLIENT, SERVER, on_port, peer, settle, start
 
 

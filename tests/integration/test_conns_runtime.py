@@ -2,7 +2,6 @@
 """Running netsight: nothing lost silently, clean exits, nothing left behind."""
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -11,14 +10,15 @@ import time
 import pytest
 
 from conftest import require
-from netlab import Netsight, run
+from netlab import Netsight, account, run
 from test_conns import CLIENT, SERVER, on_port, peer, settle, start
 
 
 def summary(stderr):
-    m = re.search(r"(\d+) events seen, (\d+) events lost", stderr)
-    assert m, stderr
-    return int(m.group(1)), int(m.group(2))
+    """(delivered, lost in the kernel); nothing may be left undelivered."""
+    delivered, lost, undelivered = account(stderr)
+    assert undelivered == 0, stderr
+    return delivered, lost
 
 
 def our_programs():
@@ -43,11 +43,15 @@ def test_lost_events_are_counted_exactly(netns, netsight_bin, cleanup):
         settle()
     finally:
         ns.proc.send_signal(signal.SIGCONT)
-    events, err = ns.events()
+    text, err, code = ns.stop()
+    assert code == 3, err  # events were lost
+    records = [json.loads(line) for line in text.splitlines()]
+    events = [e for e in records if e["event.kind"] == "event"]
     seen, lost = summary(err)
     assert seen == len(events) == len(on_port(events, port))
     assert lost > 0, "a 4K ring buffer cannot hold this burst"
     assert seen + lost == 4 * count
+    assert sum(e["count"] for e in records if e["event.action"] == "events_lost") == lost
     assert "ring buffer was full" in err and "--ringbuf-size" in err
 
 
@@ -96,14 +100,17 @@ def test_text_output(netns, netsight_bin, cleanup):
     text, _, code = ns.stop()
     assert code == 0
     lines = text.splitlines()
-    assert lines[0].split()[:6] == ["TIME", "EVENT", "PID", "COMM", "LOCAL", "REMOTE"]
+    # Another namespace than netsight's exists (the test's): a NETNS column.
+    assert lines[0].split()[:7] == ["TIME", "EVENT", "PID", "COMM", "NETNS", "LOCAL", "REMOTE"]
     rows = [l.split() for l in lines[1:]]
+    assert {int(r[4]) for r in rows} == {netns.inode()}
+    rows = [r[:4] + r[5:] for r in rows]
     assert sorted(r[1] for r in rows) == ["accept", "close", "close", "connect"]
     closes = {int(r[2]): r for r in rows if r[1] == "close"}
     assert closes[cli_pid][3] == CLIENT and closes[srv_pid][3] == SERVER
     # Local endpoint first, sizes in human units, how it ended last.
     assert closes[cli_pid][5] == f"127.0.0.1:{port}"
-    assert closes[cli_pid][7:9] == ["100B", "2.0K"] and closes[cli_pid][-1] == "fin"
+    assert closes[cli_pid][7:9] == ["100B", "2.0kB"] and closes[cli_pid][-1] == "fin"
     assert closes[srv_pid][4] == f"127.0.0.1:{port}"
 
 

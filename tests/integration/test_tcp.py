@@ -63,8 +63,8 @@ def test_retransmissions_match_retranssegs(pair, netsight_bin, cleanup):
     a1, b1 = pair.a.counters(), pair.b.counters()
     events, _ = ns.events()
     rtx = ours(events, pair, "retransmit")
-    by_client = [e for e in rtx if e["process.pid"] == cli_pid]
-    by_server = [e for e in rtx if e["process.pid"] == srv_pid]
+    by_client = [e for e in rtx if e.get("process.pid") == cli_pid]
+    by_server = [e for e in rtx if e.get("process.pid") == srv_pid]
     assert len(by_client) + len(by_server) == len(rtx)
     assert total(by_client) == counter_delta(a0, a1, "TcpRetransSegs")["TcpRetransSegs"] > 0
     assert total(by_server) == counter_delta(b0, b1, "TcpRetransSegs")["TcpRetransSegs"]
@@ -99,31 +99,38 @@ def test_resets_match_outrsts(pair, netsight_bin, cleanup):
     a1, b1 = pair.a.counters(), pair.b.counters()
     events, _ = ns.events()
     sent = ours(events, pair, "reset_sent")
-    sent_a = [e for e in sent if e["source.ip"] == pair.a4]
-    sent_b = [e for e in sent if e["source.ip"] == pair.b4]
+    # Who sent each: the host whose namespace the event is in.
+    sent_a = [e for e in sent if e["network.netns"] == pair.a.inode()]
+    sent_b = [e for e in sent if e["network.netns"] == pair.b.inode()]
     assert len(sent_a) == counter_delta(a0, a1, "TcpOutRsts")["TcpOutRsts"]
     assert len(sent_b) == counter_delta(b0, b1, "TcpOutRsts")["TcpOutRsts"]
-    no_socket = [e for e in sent_b if e["destination.port"] != 0 and e["source.port"] == 6102]
+    # Source is who opened the connection, A, in every one of them.
+    assert all(e["source.ip"] == pair.a4 for e in sent)
+    no_socket = [e for e in sent_b if e["destination.port"] == 6102]
     assert len(no_socket) == 3
-    assert all(e["process.pid"] == 0 and e["tcp.reset_reason"] == "NO_SOCKET"
-               for e in no_socket)
+    assert all("process.pid" not in e and e["tcp.reset_reason"] == "NO_SOCKET"
+               and e["network.direction"] == "ingress"
+               and e["event.type"] == ["connection", "denied"] for e in no_socket)
     # The aborts themselves; a late segment from the client may also draw a RST
     # from the listener, which the server owns too (reason TCP_FLAGS).
-    lingered = [e for e in sent_b if e["source.port"] == 6103
+    lingered = [e for e in sent_b if e["destination.port"] == 6103
                 and e.get("tcp.reset_reason") == "TCP_STATE"]
     assert {e["process.pid"] for e in lingered} == {aborter}
-    assert all(e["process.pid"] == aborter for e in sent_b if e["source.port"] == 6103
+    assert {e["network.direction"] for e in lingered} == {"ingress"}
+    assert all(e["process.pid"] == aborter for e in sent_b if e["destination.port"] == 6103
                and e.get("tcp.state") == "LISTEN")
     assert len(lingered) == 2 == \
         counter_delta(b0, b1, "TcpExtTCPAbortOnData")["TcpExtTCPAbortOnData"]
-    mine = [e for e in sent_a if e["process.pid"] == unread]
+    mine = [e for e in sent_a if e.get("process.pid") == unread]
     assert len(mine) == 1 == \
         counter_delta(a0, a1, "TcpExtTCPAbortOnClose")["TcpExtTCPAbortOnClose"]
     assert mine[0]["tcp.reset_reason"] == "TCP_ABORT_ON_CLOSE"
+    assert mine[0]["network.direction"] == "egress"
     received = ours(events, pair, "reset_received")
-    refused_rx = [e for e in received if e["process.pid"] == refused_pid]
+    refused_rx = [e for e in received if e.get("process.pid") == refused_pid]
     assert len(refused_rx) == 3 and {e["tcp.state"] for e in refused_rx} == {"SYN_SENT"}
-    assert all(e["source.ip"] == pair.b4 and e["source.port"] == 6102 for e in refused_rx)
+    assert all(e["destination.ip"] == pair.b4 and e["destination.port"] == 6102
+               and e["network.direction"] == "egress" for e in refused_rx)
 
 
 def test_synack_retransmits_count_in_retranssegs(pair, netsight_bin, cleanup):
@@ -144,13 +151,16 @@ def test_synack_retransmits_count_in_retranssegs(pair, netsight_bin, cleanup):
     events, _ = ns.events()
     delta = counter_delta(b0, b1, "TcpExtTCPSynRetrans", "TcpRetransSegs")
     synack = [e for e in ours(events, pair, "synack_retransmit")
-              if e["source.port"] == port]
-    server_rtx = [e for e in ours(events, pair, "retransmit") if e["process.pid"] == srv_pid]
+              if e["destination.port"] == port]
+    server_rtx = [e for e in ours(events, pair, "retransmit")
+                  if e.get("process.pid") == srv_pid]
     assert len(synack) == delta["TcpExtTCPSynRetrans"] >= 2
     assert len(synack) + total(server_rtx) == delta["TcpRetransSegs"]
     for e in synack:
         assert (e["process.pid"], e["process.name"]) == (srv_pid, SERVER), e
-        assert (e["source.ip"], e["destination.ip"]) == (pair.b4, pair.a4)
+        # The client opened the connection: it is the source, seen coming in.
+        assert (e["source.ip"], e["destination.ip"]) == (pair.a4, pair.b4)
+        assert e["network.direction"] == "ingress"
 
 
 def overflow(pair, cleanup, tmp_path, clients=8, backlog=1, clients_hold=None):
@@ -290,21 +300,26 @@ def test_summary_matches_the_event_stream(pair, netsight_bin, cleanup, tmp_path)
     text, err, code = summary.stop()
     assert code == 0, err
     rows = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-    # The server's row for its listening endpoint; it also has rows for the
-    # queued connections it reset when it closed.
-    server_rows = [r for r in rows if r["process.pid"] == srv.pid
-                   and r.get("destination.port") == port]
-    client_rows = [r for r in rows if r["process.pid"] == cli.pid]
+    # Rows are by remote address and service port. The server's row for its
+    # listener has no remote address; it also has one for the client's address,
+    # for the queued connections it reset when it closed.
+    server_rows = [r for r in rows if r.get("process.pid") == srv.pid
+                   and r.get("destination.port") == port and "source.ip" not in r]
+    client_rows = [r for r in rows if r.get("process.pid") == cli.pid]
     assert len(server_rows) == 1 and len(client_rows) == 1
     overflows = counter_delta(b0, b1, "TcpExtListenOverflows")["TcpExtListenOverflows"]
     assert server_rows[0]["tcp.listen_overflows"] == overflows
-    assert (server_rows[0]["destination.ip"], server_rows[0]["destination.port"]) == \
+    assert server_rows[0]["network.direction"] == "ingress"
+    # The client's row: the server's address and port, whatever its own ports were.
+    assert (client_rows[0]["destination.ip"], client_rows[0]["destination.port"]) == \
         (pair.b4, port)
+    assert client_rows[0]["network.direction"] == "egress"
+    assert "source.port" not in client_rows[0]
     mine = ours(events, pair)
     assert server_rows[0]["tcp.listen_overflows"] == total(
         [e for e in mine if e["event.action"] == "listen_overflow"])
     assert client_rows[0]["tcp.retransmits"] == total(
-        [e for e in mine if e["event.action"] == "retransmit" and e["process.pid"] == cli.pid])
+        [e for e in mine if e["event.action"] == "retransmit" and e.get("process.pid") == cli.pid])
     assert client_rows[0]["count"] == sum(
         client_rows[0][k] for k in ("tcp.retransmits", "tcp.synack_retransmits",
                                     "tcp.resets_received", "tcp.resets_sent",

@@ -3,7 +3,10 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <cmocka.h>
+
+#include <netsight/event.h>
 
 #include "lib/parse.h"
 #include "lib/procscan.h"
@@ -62,6 +65,50 @@ static void hex(void **state)
 		assert_int_equal(ns_parse_hex_u64(*bad, &v), -EINVAL);
 }
 
+static void cidrs(void **state)
+{
+	static const struct {
+		const char *in;
+		int ret, family, prefix;
+		const char *net;
+	} cases[] = {
+		{ "10.0.0.0/8", 0, AF_INET, 8, "10.0.0.0" },
+		{ "192.0.2.7", 0, AF_INET, 32, "192.0.2.7" },
+		{ "0.0.0.0/0", 0, AF_INET, 0, "0.0.0.0" },
+		{ "10.1.2.3/8", -ENOTUNIQ, AF_INET, 8, "10.0.0.0" },
+		{ "10.0.0.128/25", 0, AF_INET, 25, "10.0.0.128" },
+		{ "10.0.0.129/25", -ENOTUNIQ, AF_INET, 25, "10.0.0.128" },
+		{ "2001:db8::/32", 0, AF_INET6, 32, "2001:db8::" },
+		{ "::1", 0, AF_INET6, 128, "::1" },
+		/* IPv4-mapped: reported as IPv4 by the kernel side, so filtered as IPv4. */
+		{ "::ffff:10.0.0.0/104", 0, AF_INET, 8, "10.0.0.0" },
+		{ "10.0.0.0/33", -ERANGE, 0, 0, NULL },
+		{ "2001:db8::/129", -ERANGE, 0, 0, NULL },
+		{ "10.0.0.0/", -EINVAL, 0, 0, NULL },
+		{ "10.0.0.0/x", -EINVAL, 0, 0, NULL },
+		{ "10.0.0.0/-1", -EINVAL, 0, 0, NULL },
+		{ "host.example", -EINVAL, 0, 0, NULL },
+		{ "", -EINVAL, 0, 0, NULL },
+		{ "/8", -EINVAL, 0, 0, NULL },
+	};
+	struct ns_cidr c;
+	char net[INET6_ADDRSTRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret = ns_parse_cidr(cases[i].in, &c);
+
+		if (ret != cases[i].ret)
+			fail_msg("%s: %d, want %d", cases[i].in, ret, cases[i].ret);
+		if (!cases[i].net)
+			continue;
+		assert_int_equal(c.family, cases[i].family);
+		assert_int_equal(c.prefix, cases[i].prefix);
+		assert_non_null(inet_ntop(c.family, c.addr, net, sizeof(net)));
+		assert_string_equal(net, cases[i].net);
+	}
+}
+
 static void socket_links(void **state)
 {
 	__u64 ino = 0;
@@ -79,10 +126,8 @@ static void socket_links(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(u64),
-		cmocka_unit_test(sizes),
-		cmocka_unit_test(hex),
-		cmocka_unit_test(socket_links),
+		cmocka_unit_test(u64),	 cmocka_unit_test(sizes),	 cmocka_unit_test(hex),
+		cmocka_unit_test(cidrs), cmocka_unit_test(socket_links),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);

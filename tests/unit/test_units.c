@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "lib/units.h"
@@ -45,15 +47,50 @@ static void local_clock(void **state)
 	assert_string_equal(buf, "01:02:03.045");
 }
 
+static void time_formats(void **state)
+{
+	/* A second no other test formats: the per-second caches start cold. */
+	uint64_t t = 1795309383ULL * NS_NSEC_PER_SEC + 45000000;
+	char buf[NS_TIME_STRLEN];
+
+	(void)state;
+	setenv("TZ", "EST5", 1);
+	tzset();
+	ns_format_time(NS_TIME_LOCAL, t, buf, sizeof(buf));
+	assert_string_equal(buf, "20:03:03.045");
+	assert_int_equal(strlen(buf), ns_time_width(NS_TIME_LOCAL));
+	ns_format_time(NS_TIME_UTC, t, buf, sizeof(buf));
+	assert_string_equal(buf, "01:03:03.045Z");
+	assert_int_equal(strlen(buf), ns_time_width(NS_TIME_UTC));
+	ns_format_time(NS_TIME_ISO, t, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-22T01:03:03.045Z");
+	assert_int_equal(strlen(buf), ns_time_width(NS_TIME_ISO));
+	/* The day is the one the time of day belongs to. */
+	assert_int_equal(ns_format_day(NS_TIME_LOCAL, t, buf, sizeof(buf)), 20261121);
+	assert_string_equal(buf, "2026-11-21");
+	assert_int_equal(ns_format_day(NS_TIME_UTC, t, NULL, 0), 20261122);
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
 static void bytes(void **state)
 {
 	static const struct {
 		uint64_t in;
 		const char *out;
 	} cases[] = {
-		{ 0, "0B" },	  { 1023, "1023B" },	  { 1024, "1.0K" },
-		{ 1536, "1.5K" }, { 10240, "10K" },	  { 1048576, "1.0M" },
-		{ 54321, "53K" }, { 3ULL << 30, "3.0G" }, { 10238, "10K" },
+		{ 0, "0B" },
+		{ 999, "999B" },
+		{ 1000, "1.0kB" },
+		{ 1024, "1.0kB" },
+		{ 1500, "1.5kB" },
+		{ 9949, "9.9kB" },
+		{ 9950, "10kB" },
+		{ 54321, "54kB" },
+		{ 999499, "999kB" },
+		{ 999500, "1.0MB" }, /* never "1000kB" */
+		{ 3000000000ULL, "3.0GB" },
+		{ UINT64_MAX, "18EB" },
 	};
 	char buf[16];
 
@@ -71,11 +108,15 @@ static void durations(void **state)
 		const char *out;
 	} cases[] = {
 		{ 850, "850ns" },
-		{ 12345, "12us" },
+		{ 1000, "1.00us" },
+		{ 12345, "12.3us" },
+		{ 999499, "999us" },
+		{ 999500, "1.00ms" },
 		{ 1250000, "1.25ms" },
-		{ 99990000, "99.99ms" },
-		{ 100000000, "0.10s" },
+		{ 99990000, "100ms" },
+		{ 100000000, "100ms" },
 		{ 3400000000ULL, "3.40s" },
+		{ 45600000000ULL, "45.6s" },
 		{ 303000000000ULL, "5m03s" },
 		{ 7380000000000ULL, "2h03m" },
 	};
@@ -103,6 +144,7 @@ int main(void)
 		cmocka_unit_test(rfc3339_is_utc_with_microseconds),
 		cmocka_unit_test(timestamps_follow_second_changes),
 		cmocka_unit_test(local_clock),
+		cmocka_unit_test(time_formats),
 		cmocka_unit_test(bytes),
 		cmocka_unit_test(durations),
 		cmocka_unit_test(boot_offset_is_consistent),
