@@ -59,9 +59,13 @@ def test_unknown_command():
 def test_conns_help_teaches_every_option():
     r = netsight("conns", "--help")
     assert r.returncode == 0
-    for opt in ("--pid", "--comm", "--port", "--cgroup", "--ipv4", "--ipv6", "--output",
-                "--duration", "--ringbuf-size", "Examples:"):
+    for opt in ("--pid", "--comm", "--port", "--local-port", "--remote-port", "--addr",
+                "--event", "--cgroup", "--ipv4", "--ipv6", "--output", "--duration",
+                "--count", "--allow-loss", "--timestamp", "--wide", "--ringbuf-size",
+                "Examples:"):
         assert opt in r.stdout, opt
+    # What a larger buffer costs.
+    assert "memory" in r.stdout[r.stdout.index("--ringbuf-size"):]
 
 
 @pytest.mark.parametrize("args,message", [
@@ -79,6 +83,15 @@ def test_conns_help_teaches_every_option():
     (["--duration", "soon"], "invalid --duration 'soon'"),
     (["--ringbuf-size", "1000"], "invalid --ringbuf-size '1000'"),
     (["stray"], "unexpected argument 'stray'"),
+    (["--duration", "31536001"], "1 to 31536000"),
+    (["--count", "0"], "invalid --count '0'"),
+    (["--addr", "10.0.0.1/8"], "the network is 10.0.0.0/8"),
+    (["--addr", "example.org"], "invalid --addr 'example.org'"),
+    (["--addr", "::1", "-4"], "--addr takes an IPv6 network here, but -4"),
+    (["--event", "drop"], "invalid --event 'drop': netsight conns reports connect, accept, "
+                          "connect_failed, close"),
+    (["--timestamp", "unix"], "invalid --timestamp 'unix'"),
+    (["--local-port", "0"], "invalid --local-port '0'"),
 ])
 def test_bad_input_is_one_clear_message(args, message):
     r = netsight("conns", *args)
@@ -86,6 +99,60 @@ def test_bad_input_is_one_clear_message(args, message):
     assert message in r.stderr
     assert "Try 'netsight conns --help'" in r.stderr
     assert r.stdout == ""
+
+
+@pytest.mark.parametrize("command,args,message", [
+    ("tcp", ["--interval", "86401", "--summary"], "1 to 86400"),
+    ("tcp", ["--by", "remote"], "--by applies to --summary"),
+    ("tcp", ["--summary", "--by", "port"], "invalid --by 'port'"),
+    ("tcp", ["--summary", "--count", "3"], "--count counts events"),
+    ("tcp", ["--event", "connect"], "invalid --event 'connect': netsight tcp reports "
+                                    "retransmit, retransmit_failed"),
+])
+def test_bad_input_of_other_commands(command, args, message):
+    r = netsight(command, *args)
+    assert r.returncode == 2, r
+    assert message in r.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--reason", "CONSUMED"], "CONSUMED is not a drop reason"),
+    (["--exclude-reason", "not_dropped_yet"], "NOT_DROPPED_YET is not a drop reason"),
+    (["--reason", "NO_SOCKET", "--exclude-reason", "skb_drop_reason_no_socket"],
+     "--reason and --exclude-reason both name NO_SOCKET"),
+    (["--reason", "MAX"], "unknown drop reason 'MAX'"),
+    (["--reason", "NO_SOCKETS"], "unknown drop reason 'NO_SOCKETS'"),
+])
+def test_drop_reasons_are_checked(args, message):
+    require(os.geteuid() == 0, "drops checks its reasons after its privileges")
+    r = netsight("drops", *args)
+    assert r.returncode == 2, r
+    assert message in r.stderr
+
+
+@pytest.mark.parametrize("name", ["no_socket", "SKB_DROP_REASON_NO_SOCKET", "No_Socket"])
+def test_drop_reasons_in_any_spelling(name):
+    require(os.geteuid() == 0, "tracing needs root")
+    r = netsight("drops", "--reason", name, "--duration", "1")
+    assert r.returncode == 0, r.stderr
+
+
+def test_list_reasons_lists_drop_reasons_only():
+    r = netsight("drops", "--list-reasons")
+    assert r.returncode == 0
+    reasons = r.stdout.split()
+    assert "NO_SOCKET" in reasons and "NETFILTER_DROP" in reasons
+    assert not {"CONSUMED", "NOT_DROPPED_YET", "MAX"} & set(reasons)
+
+
+def test_doubtful_filters_warn():
+    require(os.geteuid() == 0, "tracing needs root")
+    r = netsight("conns", "-p", "4194303", "-c", "a-process-name-longer-than-15",
+                 "--duration", "1")
+    assert r.returncode == 0, r.stderr
+    assert "warning: no process 4194303 is running now" in r.stderr
+    assert "warning: the kernel keeps the first 15 bytes of a process name: --comm matches " \
+        "'a-process-name-'" in r.stderr
 
 
 def test_too_many_pids():

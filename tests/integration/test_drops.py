@@ -163,6 +163,23 @@ def test_reason_filters(pair, netsight_bin, cleanup):
     assert not {e["drop.reason"] for e in but_events} & {"NO_SOCKET", "NOT_SPECIFIED"}
 
 
+def test_port_and_address_filters(pair, netsight_bin, cleanup):
+    """A datagram that came in has its destination port on this host's end:
+    --local-port matches it, --remote-port does not; --addr matches either end."""
+    port = 6007
+    local = drops(cleanup, netsight_bin, "--local-port", port)
+    remote = drops(cleanup, netsight_bin, "--remote-port", port)
+    addr = drops(cleanup, netsight_bin, "--addr", pair.a4, "--port", port)
+    other = drops(cleanup, netsight_bin, "--addr", "192.0.2.0/24", "--addr", "2001:db8::/32")
+    trouble(cleanup, pair.a, "udp-send", "--addr", pair.b4, "--port", port, "--count", 3,
+            "--name", SENDER).result()
+    settle()
+    assert len(mine(local.events()[0], "NO_SOCKET", port)) == 3
+    assert mine(remote.events()[0], "NO_SOCKET", port) == []
+    assert len(mine(addr.events()[0], "NO_SOCKET", port)) == 3
+    assert mine(other.events()[0], "NO_SOCKET", port) == []
+
+
 def summary_rows(text):
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 

@@ -10,6 +10,8 @@ import json
 import os
 import time
 
+import pytest
+
 from netlab import TROUBLE, Netsight, counter_delta
 from test_conns import CLIENT, SERVER, peer, settle
 
@@ -324,3 +326,78 @@ def test_summary_matches_the_event_stream(pair, netsight_bin, cleanup, tmp_path)
         client_rows[0][k] for k in ("tcp.retransmits", "tcp.synack_retransmits",
                                     "tcp.resets_received", "tcp.resets_sent",
                                     "tcp.connects_failed", "tcp.listen_overflows"))
+
+
+def test_events_before_accept_name_the_listener(pair, netsight_bin, cleanup, tmp_path,
+                                                 kernel_path):
+    """A listener opened before netsight, never accepting: a SYN-ACK it resends
+    and a RST that reaches a connection waiting in its queue name its owner,
+    on the primary path and where the listener's owner is only seeded."""
+    port, hold = 6110, os.path.join(tmp_path, "hold")
+    srv = peer(cleanup, pair.b, "listen", "--addr", pair.b4, "--port", port, "--backlog", 8,
+               "--hold-file", hold, "--name", SERVER, script=TROUBLE)
+    ns = tcp(cleanup, netsight_bin, "--port", port)
+    # Queued, then aborted by the client: the RST reaches a connection nobody accepted.
+    peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port, "--abort",
+         "--name", CLIENT).result()
+    # Its handshake's last ACK lost: the listener resends its SYN-ACK.
+    drop_handshake_acks(pair.b, port)
+    lost = peer(cleanup, pair.a, "connect-many", "--addr", pair.b4, "--port", port,
+                "--count", 1, "--hold-file", hold, "--name", CLIENT, script=TROUBLE)
+    time.sleep(1.6)
+    pair.b.run("nft", "delete", "table", "inet", "nstest")
+    open(hold, "w").close()
+    lost.result()
+    srv.result()
+    events, err = ns.events()
+    assert kernel_path in err
+    on_b = [e for e in events if e["network.netns"] == pair.b.inode()]
+    rst = [e for e in on_b if e["event.action"] == "reset_received"]
+    synack = [e for e in on_b if e["event.action"] == "synack_retransmit"]
+    assert len(rst) == 1 and synack, on_b
+    for e in rst + synack:
+        assert (e.get("process.pid"), e.get("process.name")) == (srv.pid, SERVER), e
+        assert e["network.direction"] == "ingress"
+        assert (e["source.ip"], e["destination.port"]) == (pair.a4, port)
+
+
+def test_event_filter(pair, netsight_bin, cleanup):
+    """--event keeps only the events named, in the stream and in the summary."""
+    ns = tcp(cleanup, netsight_bin, "--event", "reset_received")
+    summary = tcp(cleanup, netsight_bin, "--summary", "--event", "reset_received")
+    peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", 6111, "--count", 3,
+         "--name", CLIENT).result()
+    settle()
+    events, _ = ns.events()
+    assert [e["event.action"] for e in ours(events, pair)] == ["reset_received"] * 3
+    text, err, code = summary.stop()
+    assert code == 0, err
+    [row] = [r for r in map(json.loads, text.splitlines()) if r.get("destination.port") == 6111]
+    assert row["tcp.resets_received"] == 3 == row["count"]
+    assert row["tcp.resets_sent"] == 0
+
+
+@pytest.mark.parametrize("by,keys,rows", [
+    # The default: the server's address and port, whatever the clients' ports.
+    (None, {"destination.ip", "destination.port"}, 1),
+    ("remote,remote-port", {"destination.ip", "destination.port"}, 1),
+    ("local-port", {"source.port"}, 3),
+    ("process", set(), 1),
+])
+def test_summary_grouping(pair, netsight_bin, cleanup, by, keys, rows):
+    """Three refused connections from one client, grouped as --by says."""
+    summary = tcp(cleanup, netsight_bin, "--summary", "--port", 6112,
+                  *(["--by", by] if by else []))
+    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", 6112, "--count", 3,
+               "--name", CLIENT)
+    cli_pid = cli.result()["pid"]
+    settle()
+    text, err, code = summary.stop()
+    assert code == 0, err
+    client = [r for r in map(json.loads, text.splitlines())
+              if r.get("process.pid") == cli_pid and r["network.direction"] == "egress"]
+    assert len(client) == rows, client
+    for r in client:
+        assert keys == {k for k in r if k.startswith(("source.", "destination."))}, r
+        assert r["process.pid"] == cli_pid
+    assert sum(r["tcp.resets_received"] for r in client) == 3

@@ -25,7 +25,7 @@ PR_SET_NAME = 15
 
 
 def set_name(name):
-    ctypes.CDLL(None).prctl(PR_SET_NAME, name.encode(), 0, 0, 0)
+    ctypes.CDLL(None).prctl(PR_SET_NAME, os.fsencode(name), 0, 0, 0)
 
 
 def say(obj):

@@ -7,6 +7,7 @@ udp-sink:     bind ADDR:PORT with a tiny receive buffer, never read; exit
               when --hold-file exists
 listen:       listen on ADDR:PORT with --backlog, never accept; exit when
               --hold-file exists
+icmp-echo:    --count ICMP echo requests to ADDR (--port is ignored)
 connect-many: --count non-blocking connects to ADDR:PORT (from --source-port
               and the ports after it, if given), kept open until
               --hold-file exists
@@ -15,9 +16,9 @@ Each names its process (--name), prints "ready PID" when set up and one JSON
 line {"pid": ...} when done, like tcp_peer.py.
 """
 import argparse
-import json
 import os
 import socket
+import struct
 import time
 
 from tcp_peer import family_of, listener, run_role, say, wait_for_file
@@ -73,8 +74,23 @@ def connect_many(args):
     return {"errors": errors}
 
 
+def icmp_echo(args):
+    """--count ICMP echo requests to ADDR (a raw socket: root only); --port unused."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    say(f"ready {os.getpid()}")
+    for seq in range(args.count):
+        body = struct.pack("!BBHHH", 8, 0, 0, os.getpid() & 0xffff, seq) + b"x" * 8
+        total = sum(struct.unpack(f"!{len(body) // 2}H", body))
+        while total >> 16:
+            total = (total & 0xffff) + (total >> 16)
+        body = body[:2] + struct.pack("!H", ~total & 0xffff) + body[4:]
+        sock.sendto(body, (args.addr, 0))
+        time.sleep(args.pause)
+    sock.close()
+
+
 ROLES = {"udp-send": udp_send, "udp-sink": udp_sink, "listen": listen,
-         "connect-many": connect_many}
+         "connect-many": connect_many, "icmp-echo": icmp_echo}
 
 
 def main():
