@@ -81,19 +81,29 @@ def test_stop_with_a_slow_reader_delivers_everything(netns, netsight_bin, cleanu
     assert int(out) == delivered == 4 * count
 
 
-def test_stalled_reader_is_counted_not_delivered(netns, netsight_bin, cleanup):
-    """A reader that never reads: netsight gives up after 5 s and counts
-    exactly what it could not write."""
-    count, port = 300, 5702
+def stalled(netsight_bin, cleanup, netns, port, count):
+    """netsight writing to a reader that never reads, after @count connections."""
     ns = Piped(netsight_bin, "sleep 40", "--port", port)
     cleanup(ns)
     storm(cleanup, netns, port, count)
-    ns.proc.send_signal(signal.SIGTERM)
-    began = time.monotonic()
+    return ns
+
+
+def ended(ns, began):
+    """How long netsight took to exit since @began, its exit code and stderr."""
     code = ns.proc.wait(timeout=30)
     took = time.monotonic() - began
     ns.kill()
-    err = ns.stderr()
+    return took, code, ns.stderr()
+
+
+def test_stalled_reader_is_counted_not_delivered(netns, netsight_bin, cleanup):
+    """A reader that never reads: netsight gives up after 5 s and counts
+    exactly what it could not write."""
+    count = 300
+    ns = stalled(netsight_bin, cleanup, netns, 5702, count)
+    ns.proc.send_signal(signal.SIGTERM)
+    took, code, err = ended(ns, time.monotonic())
     delivered, lost, undelivered = account(err)
     assert 4.5 < took < 10, took
     assert code == NS_EXIT_LOST, err
@@ -103,19 +113,15 @@ def test_stalled_reader_is_counted_not_delivered(netns, netsight_bin, cleanup):
 
 
 def test_second_signal_stops_writing_at_once(netns, netsight_bin, cleanup):
-    count, port = 300, 5703
-    ns = Piped(netsight_bin, "sleep 40", "--port", port)
-    cleanup(ns)
-    storm(cleanup, netns, port, count)
+    count = 300
+    ns = stalled(netsight_bin, cleanup, netns, 5703, count)
     ns.proc.send_signal(signal.SIGINT)
     time.sleep(0.5)
     began = time.monotonic()
     ns.proc.send_signal(signal.SIGINT)
-    code = ns.proc.wait(timeout=30)
-    assert time.monotonic() - began < 2
-    ns.kill()
-    err = ns.stderr()
+    took, code, err = ended(ns, began)
     delivered, _, undelivered = account(err)
+    assert took < 2
     assert code == NS_EXIT_LOST, err
     assert delivered + undelivered == 4 * count
     assert f"{undelivered} not written: stopped by a second signal" in err

@@ -49,6 +49,15 @@ def cells(line, header):
     return out
 
 
+def one_connection(cleanup, netns, port, server=SERVER):
+    """One loopback connection in @netns, its server named @server."""
+    srv = peer(cleanup, netns, "server", "--bind", "127.0.0.1", "--port", port,
+               "--name", server)
+    peer(cleanup, netns, "client", "--connect", "127.0.0.1", "--port", port,
+         "--name", CLIENT).result()
+    srv.result()
+
+
 def test_names_are_escaped_and_padded_by_display_width(netns, netsight_bin, cleanup):
     """A process named with an escape sequence and a right-to-left override
     cannot drive the terminal; one with double-width characters keeps the
@@ -58,11 +67,7 @@ def test_names_are_escaped_and_padded_by_display_width(netns, netsight_bin, clea
     wide = "\u4e2d\u6587\u540d\u5b57ab"  # 14 bytes, 10 columns
     ns = text_run(cleanup, netsight_bin, "conns", "--port", port)
     for name in (hostile, wide):
-        srv = peer(cleanup, netns, "server", "--bind", "127.0.0.1", "--port", port,
-                   "--name", name)
-        peer(cleanup, netns, "client", "--connect", "127.0.0.1", "--port", port,
-             "--name", CLIENT).result()
-        srv.result()
+        one_connection(cleanup, netns, port, name)
     settle()
     text, _, code = ns.stop()
     assert code == 0
@@ -162,11 +167,7 @@ def test_the_date_appears_when_a_run_crosses_midnight(netns, netsight_bin, clean
     tz = utc_offset_for_midnight_in(4)
     ns = text_run(cleanup, netsight_bin, "conns", "--port", port, env={"TZ": tz})
     for _ in range(2):
-        srv = peer(cleanup, netns, "server", "--bind", "127.0.0.1", "--port", port,
-                   "--name", SERVER)
-        peer(cleanup, netns, "client", "--connect", "127.0.0.1", "--port", port,
-             "--name", CLIENT).result()
-        srv.result()
+        one_connection(cleanup, netns, port)
         time.sleep(5)
     text, _, code = ns.stop()
     assert code == 0
@@ -192,11 +193,7 @@ def test_timestamp_formats(netns, netsight_bin, cleanup):
     for fmt, pattern in (("utc", r"\d\d:\d\d:\d\d\.\d{3}Z "),
                          ("iso", r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ")):
         ns = text_run(cleanup, netsight_bin, "conns", "--port", port, "--timestamp", fmt)
-        srv = peer(cleanup, netns, "server", "--bind", "127.0.0.1", "--port", port,
-                   "--name", SERVER)
-        peer(cleanup, netns, "client", "--connect", "127.0.0.1", "--port", port,
-             "--name", CLIENT).result()
-        srv.result()
+        one_connection(cleanup, netns, port)
         settle()
         text, _, code = ns.stop()
         assert code == 0

@@ -68,24 +68,25 @@ static struct json_object *json_of(const struct ns_conn_event *e)
 	return obj;
 }
 
-static const char *str_at(struct json_object *obj, const char *key)
+/* The value at @key, which must be of @type. */
+static struct json_object *value_at(struct json_object *obj, const char *key, json_type type)
 {
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(obj, key, &v))
 		fail_msg("no key %s", key);
-	assert_true(json_object_is_type(v, json_type_string));
-	return json_object_get_string(v);
+	assert_true(json_object_is_type(v, type));
+	return v;
+}
+
+static const char *str_at(struct json_object *obj, const char *key)
+{
+	return json_object_get_string(value_at(obj, key, json_type_string));
 }
 
 static int64_t int_at(struct json_object *obj, const char *key)
 {
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(obj, key, &v))
-		fail_msg("no key %s", key);
-	assert_true(json_object_is_type(v, json_type_int));
-	return json_object_get_int64(v);
+	return json_object_get_int64(value_at(obj, key, json_type_int));
 }
 
 static bool has(struct json_object *obj, const char *key)
@@ -96,11 +97,9 @@ static bool has(struct json_object *obj, const char *key)
 /* The array at @key joined with commas. */
 static const char *array_at(struct json_object *obj, const char *key, char *buf, size_t len)
 {
-	struct json_object *v;
+	struct json_object *v = value_at(obj, key, json_type_array);
 
 	buf[0] = '\0';
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_array))
-		fail_msg("no array %s", key);
 	for (size_t i = 0; i < json_object_array_length(v); i++)
 		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "," : "",
 			 json_object_get_string(json_object_array_get_idx(v, i)));
