@@ -46,10 +46,20 @@ static __always_inline __u32 drop_reason_slot(__u32 reason)
 	return reason < NS_DROP_REASON_SLOTS ? reason : NS_DROP_REASON_SLOTS - 1;
 }
 
-static __always_inline void drop_count(__u32 slot, __u64 location, __u32 reason,
-				       const struct ns_owner *owner, __u8 attribution)
+/* The packet's network namespace: its device's, else its socket's. */
+static __always_inline __u32 drop_netns(const struct sk_buff *skb_ptr, const struct sock *sk)
 {
-	struct ns_drop_key key = { .location = location, .reason = reason, .pid = owner->pid };
+	const struct sk_buff *skb = ns_view(struct sk_buff, skb_ptr);
+
+	return NS_RD(skb, dev) ? ns_skb_netns(skb_ptr) : ns_sock_netns(sk);
+}
+
+static __always_inline void drop_count(__u32 slot, __u64 location, __u32 reason,
+				       const struct ns_owner *owner, __u8 attribution, __u32 netns)
+{
+	struct ns_drop_key key = {
+		.location = location, .reason = reason, .pid = owner->pid, .netns = netns
+	};
 	struct ns_drop_count first = { .owner = *owner, .attribution = attribution };
 	struct ns_drop_count *c;
 	__u64 *total;
@@ -70,13 +80,12 @@ static __always_inline void drop_where(struct ns_drop_event *e, const struct sk_
 	const struct net_device *dev = ns_view(struct net_device, NS_RD(skb, dev));
 
 	e->iif = NS_RD(skb, skb_iif);
+	e->hdr.netns = drop_netns(skb_ptr, sk);
 	if (dev) {
-		e->hdr.netns = ns_skb_netns(skb_ptr);
 		e->ifindex = NS_RD(dev, ifindex);
 		NS_RD_INTO(&e->ifname, dev, name);
 		return;
 	}
-	e->hdr.netns = ns_sock_netns(sk);
 	e->ifindex = 0;
 	__builtin_memset(e->ifname, 0, NS_IFNAME_LEN);
 }
@@ -113,7 +122,7 @@ static __always_inline void drop_on_kfree(struct sk_buff *skb, void *location, _
 	if (!ns_filter_pass_packet(owner, &t, NS_RD(ns_view(struct sk_buff, skb), skb_iif)))
 		return;
 	if (ns_cfg.flags & NS_CFG_SUMMARY) {
-		drop_count(slot, (__u64)location, reason, owner, attribution);
+		drop_count(slot, (__u64)location, reason, owner, attribution, drop_netns(skb, sk));
 		return;
 	}
 	e = ns_event_reserve(sizeof(*e), NS_EVENT_DROP, 0);

@@ -75,12 +75,15 @@ struct {
 	__type(value, struct ns_tcp_counts);
 } tcp_summary SEC(".maps");
 
-/* Counts @n under the --summary group of tuple @t, of a connection opened in direction @dir. */
-static __always_inline void tcp_count(const struct ns_tuple *t, __u8 dir,
+/*
+ * Counts @n under the --summary group of tuple @t in network namespace
+ * @netns, of a connection opened in direction @dir.
+ */
+static __always_inline void tcp_count(const struct ns_tuple *t, __u32 netns, __u8 dir,
 				      const struct ns_owner *owner, enum ns_tcp_counter counter,
 				      __u64 n)
 {
-	struct ns_tcp_key key = { .family = t->family, .direction = dir };
+	struct ns_tcp_key key = { .family = t->family, .direction = dir, .netns = netns };
 	struct ns_tcp_counts first = { .owner = *owner };
 	__u32 by = ns_cfg.summary_by;
 	struct ns_tcp_counts *c;
@@ -110,7 +113,8 @@ static __always_inline void tcp_report(const struct ns_tcp_event *ev, enum ns_tc
 	if (!ns_filter_event(NS_EVENT_TCP, ev->action) || !ns_filter_pass(&ev->owner, t))
 		return;
 	if (ns_cfg.flags & NS_CFG_SUMMARY) {
-		tcp_count(t, ns_tcp_direction(ev), &ev->owner, counter, ev->count ? ev->count : 1);
+		tcp_count(t, ev->hdr.netns, ns_tcp_direction(ev), &ev->owner, counter,
+			  ev->count ? ev->count : 1);
 		return;
 	}
 	e = ns_event_reserve(sizeof(*e), NS_EVENT_TCP, cookie);
@@ -360,7 +364,8 @@ int BPF_PROG(tcp_inet_sock_set_state, const struct sock *sk, int oldstate, int n
 		ns_sock_tuple(sk, &t);
 		if (owner && !(owner->flags & NS_OWNER_PASSIVE) && ns_filter_pass(owner, &t) &&
 		    !ns_cfg.events[NS_EVENT_TCP])
-			tcp_count(&t, NS_TCP_DIR_ACTIVE, owner, NS_TCPC_CONNECTS_FAILED, 1);
+			tcp_count(&t, ns_sock_netns(sk), NS_TCP_DIR_ACTIVE, owner,
+				  NS_TCPC_CONNECTS_FAILED, 1);
 	}
 	return 0;
 }

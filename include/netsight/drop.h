@@ -46,11 +46,16 @@ struct ns_drop_event {
 	char ifname[NS_IFNAME_LEN];
 };
 
-/* In-kernel aggregation for --summary: one entry per (location, reason, process). */
+/*
+ * In-kernel aggregation for --summary: one entry per (location, reason,
+ * process, network namespace).
+ */
 struct ns_drop_key {
 	__u64 location;
 	__u32 reason;
 	__u32 pid;
+	__u32 netns;
+	__u32 pad;
 };
 
 struct ns_drop_count {
@@ -61,7 +66,7 @@ struct ns_drop_count {
 };
 
 _Static_assert(sizeof(struct ns_drop_event) == 136, "ns_drop_event layout");
-_Static_assert(sizeof(struct ns_drop_key) == 16, "ns_drop_key layout");
+_Static_assert(sizeof(struct ns_drop_key) == 24, "ns_drop_key layout");
 _Static_assert(sizeof(struct ns_drop_count) == 48, "ns_drop_count layout");
 
 #endif /* NETSIGHT_DROP_H */

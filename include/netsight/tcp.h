@@ -103,14 +103,15 @@ enum ns_tcp_by {
 #define NS_TCP_BY_DEFAULT (NS_TCP_BY_REMOTE | NS_TCP_BY_SERVICE)
 
 /*
- * --summary: one entry per group, always split by direction; what --by
- * leaves out is zero.
+ * --summary: one entry per group, always split by direction and network
+ * namespace; what --by leaves out is zero.
  */
 struct ns_tcp_key {
 	__u8 raddr[NS_ADDR_LEN];
 	__u16 rport;
 	__u16 lport;
 	__u32 pid;
+	__u32 netns; /* network namespace inode: the same address in two is two rows */
 	__u8 family;
 	__u8 direction; /* enum ns_tcp_dir */
 	__u16 pad;
@@ -134,7 +135,7 @@ struct ns_tcp_counts {
 };
 
 _Static_assert(sizeof(struct ns_tcp_event) == 120, "ns_tcp_event layout");
-_Static_assert(sizeof(struct ns_tcp_key) == 28, "ns_tcp_key layout");
+_Static_assert(sizeof(struct ns_tcp_key) == 32, "ns_tcp_key layout");
 _Static_assert(sizeof(struct ns_tcp_counts) == 8 * NS_TCPC_MAX + 32, "ns_tcp_counts layout");
 
 #endif /* NETSIGHT_TCP_H */

@@ -172,7 +172,8 @@ struct summary_walk {
 	int err;
 };
 
-static void emit_row(struct summary_walk *w, __u64 count, __u32 reason, __u64 location,
+/* A row of @count drops under @key (only its reason, for a row of the totals). */
+static void emit_row(struct summary_walk *w, __u64 count, const struct ns_drop_key *key,
 		     const struct ns_owner *owner, __u8 attribution)
 {
 	char reason_buf[48];
@@ -184,9 +185,11 @@ static void emit_row(struct summary_walk *w, __u64 count, __u32 reason, __u64 lo
 		rec.owner = *owner;
 	ns_record_u64(&rec, NS_F_COUNT, count);
 	ns_record_str(&rec, NS_F_DROP_REASON,
-		      ns_drop_reason_name(reason, reason_buf, sizeof(reason_buf)));
-	if (location)
-		ns_record_u64(&rec, NS_F_DROP_LOCATION, location);
+		      ns_drop_reason_name(key->reason, reason_buf, sizeof(reason_buf)));
+	if (key->location)
+		ns_record_u64(&rec, NS_F_DROP_LOCATION, key->location);
+	if (key->netns)
+		ns_record_u64(&rec, NS_F_NETNS, key->netns);
 	if (attribution && attribution < NS_ATTR_MAX)
 		ns_record_str(&rec, NS_F_DROP_ATTRIBUTION, attribution_names[attribution]);
 	ns_record_str(&rec, NS_F_SUMMARY_SCOPE, w->since_start ? "total" : "interval");
@@ -211,8 +214,8 @@ static int summary_key(const void *key_ptr, const void *values, int ncpus, void 
 	w->rows[ns_drop_reason_slot(key->reason)] += total;
 	before = w->since_start ? 0 : ns_snapshot_get(&drop.counts.previous, key, 0);
 	if (total > before)
-		emit_row(w, total - before, key->reason, key->location,
-			 first ? &first->owner : NULL, first ? first->attribution : NS_ATTR_NONE);
+		emit_row(w, total - before, key, first ? &first->owner : NULL,
+			 first ? first->attribution : NS_ATTR_NONE);
 	return 0;
 }
 
@@ -230,7 +233,8 @@ static int summary_overflow(struct summary_walk *w, int totals_fd)
 		hidden = total > w->rows[slot] ? total - w->rows[slot] : 0;
 		before = w->since_start ? 0 : drop.previous_totals[slot];
 		if (hidden > before)
-			emit_row(w, hidden - before, slot, 0, NULL, NS_ATTR_NONE);
+			emit_row(w, hidden - before, &(struct ns_drop_key){ .reason = slot }, NULL,
+				 NS_ATTR_NONE);
 		if (!w->since_start)
 			drop.previous_totals[slot] = hidden;
 	}

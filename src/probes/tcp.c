@@ -233,6 +233,8 @@ static int summary_key(const void *key_ptr, const void *values, int ncpus, void 
 	rec.tuple.rport = key->rport;
 	rec.tuple.lport = key->lport;
 	rec.direction = record_direction(key->direction);
+	if (key->netns)
+		ns_record_u64(&rec, NS_F_NETNS, key->netns);
 	/* What --by left out of the key. */
 	rec.unknown = NS_PART_LADDR | (key->rport ? 0 : NS_PART_RPORT) |
 		      (key->lport ? 0 : NS_PART_LPORT) |

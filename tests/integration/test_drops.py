@@ -208,6 +208,7 @@ def test_summary_totals_equal_the_event_stream(pair, netsight_bin, cleanup):
     assert by_reason["NO_SOCKET"] == count
     row = [r for r in rows if r["drop.reason"] == "NO_SOCKET"][0]
     assert row["drop.location"].startswith("__udp4_lib_rcv+0x")
+    assert row["network.netns"] == pair.b.inode()
 
 
 def test_summary_text_table(pair, netsight_bin, cleanup):

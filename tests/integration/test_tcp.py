@@ -401,3 +401,17 @@ def test_summary_grouping(pair, netsight_bin, cleanup, by, keys, rows):
         assert keys == {k for k in r if k.startswith(("source.", "destination."))}, r
         assert r["process.pid"] == cli_pid
     assert sum(r["tcp.resets_received"] for r in client) == 3
+
+
+def test_summary_rows_are_per_namespace(pair, netsight_bin, cleanup):
+    """The same 127.0.0.1:port in two namespaces is two rows, not one."""
+    summary = tcp(cleanup, netsight_bin, "--summary", "--port", 6113)
+    for host in (pair.a, pair.b):
+        peer(cleanup, host, "client", "--connect", "127.0.0.1", "--port", 6113, "--count", 2,
+             "--name", CLIENT).result()
+    settle()
+    text, err, code = summary.stop()
+    assert code == 0, err
+    rows = [r for r in map(json.loads, text.splitlines()) if r["network.direction"] == "egress"]
+    assert sorted(r["network.netns"] for r in rows) == sorted([pair.a.inode(), pair.b.inode()])
+    assert [r["tcp.resets_received"] for r in rows] == [2, 2]
