@@ -18,7 +18,7 @@
 #include "lib/owner.bpf.h"
 #include "lib/sock.bpf.h"
 #include "lib/filter.bpf.h"
-#include <netsight/conn.h>
+#include "lib/conn_event.bpf.h"
 
 #define NS_ECONNREFUSED 111
 #define NS_ECONNRESET 104
@@ -89,43 +89,6 @@ static __always_inline struct conn_state *conn_state_new(const struct sock *sk)
 static __always_inline struct conn_state *conn_state_get(const struct sock *sk)
 {
 	return bpf_sk_storage_get(&conn_states, (struct sock *)sk, 0, 0);
-}
-
-/* Fills every field of @e but the header's time and type. */
-static __always_inline void conn_event_init(struct ns_conn_event *e, const struct ns_owner *owner,
-					    const struct ns_tuple *t, enum ns_conn_action action)
-{
-	if (owner)
-		e->owner = *owner;
-	else
-		__builtin_memset(&e->owner, 0, sizeof(e->owner));
-	e->tuple = *t;
-	__builtin_memset(&e->stats, 0, sizeof(e->stats));
-	e->start_ns = 0;
-	e->connect_latency_ns = 0;
-	e->error = 0;
-	e->action = action;
-	e->close_reason = NS_CLOSE_UNKNOWN;
-	e->flags = 0;
-	e->pad = 0;
-}
-
-/* Reserves an event about socket @sk for @owner and @t unless a filter rejects it. */
-static __always_inline struct ns_conn_event *conn_event_new(const void *sk,
-							    const struct ns_owner *owner,
-							    const struct ns_tuple *t, __u64 cookie,
-							    enum ns_conn_action action)
-{
-	struct ns_conn_event *e;
-
-	if (!ns_filter_event(NS_EVENT_CONN, action) || !ns_filter_pass(owner, t))
-		return NULL;
-	e = ns_event_reserve(sizeof(*e), NS_EVENT_CONN, cookie);
-	if (!e)
-		return NULL;
-	e->hdr.netns = ns_sock_netns(sk);
-	conn_event_init(e, owner, t, action);
-	return e;
 }
 
 static __always_inline void conn_read_stats(const struct sock *sk, struct ns_conn_stats *s)
@@ -446,24 +409,3 @@ int conn_getsockopt(struct bpf_sockopt *ctx)
 		st->app_error = *val;
 	return 1;
 }
-
-/* The accept event: the caller of accept() is, by definition, the owner. */
-static __always_inline int conn_on_accept(long fd)
-{
-	struct ns_conn_event *e;
-	struct ns_owner owner;
-	struct ns_tuple t;
-	struct sock *sk = ns_accepted_sock(fd, &owner);
-
-	if (!sk)
-		return 0;
-	ns_sock_tuple(sk, &t);
-	e = conn_event_new(sk, &owner, &t,
-			   NS_RD(ns_view(struct sock, sk), __sk_common.skc_cookie.counter),
-			   NS_CONN_ACCEPT);
-	if (e)
-		ns_event_submit(e, sizeof(*e));
-	return 0;
-}
-
-NS_ON_ACCEPT(conn, conn_on_accept)

@@ -6,13 +6,16 @@
  *  - connect() and listen(): the state change to SYN_SENT or LISTEN runs in
  *    the caller's context, so the current process is the owner;
  *  - a listener's child: storage cloned from the listener, marked provisional
- *    and passive;
- *  - accept(): the caller is parked in ns_accepted until the next lookup;
+ *    and passive, until a process claims it (lib/owner.bpf.h): the caller of
+ *    accept() asking for the peer's address, or the first process that sends,
+ *    receives or closes on it. The claim is also when the accept event is
+ *    reported, if the connection family asks for them;
  *  - sockets open before start-up: owner_iter_tcp, fed by user space with the
  *    owner of every socket inode found under /proc.
  */
 #include "lib/common.bpf.h"
 #include "lib/owner.bpf.h"
+#include "lib/conn_event.bpf.h"
 
 #define NS_INODE_OWNERS_MAX 65536
 #define NS_LISTENERS_MAX 16384
@@ -40,11 +43,49 @@ struct {
 	__type(value, struct ns_owner);
 } owner_listeners SEC(".maps");
 
+/*
+ * A process uses TCP socket @sk (process context): claims a provisional
+ * owner, and reports the accept of a passive one.
+ */
+static __always_inline void owner_used(const struct sock *sk)
+{
+	struct ns_conn_event *e;
+	struct ns_owner *o = ns_owner_claim(sk);
+	struct ns_tuple t;
+
+	if (!o || !(o->flags & NS_OWNER_PASSIVE) || !(ns_cfg.flags & NS_CFG_ACCEPT_EVENTS))
+		return;
+	ns_owner_rename(o);
+	ns_sock_tuple(sk, &t);
+	/* conn_inet_sock_set_state assigned the cookie at SYN_RECV. */
+	e = conn_event_new(sk, o, &t,
+			   NS_RD(ns_view(struct sock, sk), __sk_common.skc_cookie.counter),
+			   NS_CONN_ACCEPT);
+	if (e)
+		ns_event_submit(e, sizeof(*e));
+}
+
+/* Whether @sk is a TCP socket whose owner may still be provisional. */
+static __always_inline bool owner_unclaimed(const struct sock *sk)
+{
+	struct ns_owner *o;
+
+	if (!sk || sk->sk_protocol != NS_IPPROTO_TCP || sk->sk_type != NS_SOCK_STREAM)
+		return false;
+	o = bpf_sk_storage_get(&ns_owners, (struct sock *)sk, 0, 0);
+	if (o)
+		return o->flags & NS_OWNER_PROVISIONAL;
+	return ns_fallbacks & NS_FB_OWNER_SEED;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(owner_inet_sock_set_state, const struct sock *sk, int oldstate, int newstate)
 {
 	struct ns_owner *o;
 
+	/* close(), shutdown() and the like: the process using the socket. */
+	if (ns_sock_owned_by_user(sk) && owner_unclaimed(sk))
+		owner_used(sk);
 	if (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN) {
 		o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
 		if (o)
@@ -70,30 +111,85 @@ int BPF_PROG(owner_inet_sock_set_state, const struct sock *sk, int oldstate, int
 	return 0;
 }
 
-static __always_inline int owner_record_accept(long fd)
+/*
+ * Every sendmsg()/recvmsg() of every socket passes here (net/socket.c,
+ * Linux 6.3+), in the caller's context; after one compare for sockets that
+ * are not TCP or already have their owner.
+ */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(owner_sock_send_length, struct sock *sk, int ret, int flags)
 {
-	struct ns_owner owner;
-	struct sock *sk = ns_accepted_sock(fd, &owner);
-	__u64 key = (__u64)sk;
-
-	if (!sk)
-		return 0;
-	if (bpf_map_update_elem(&ns_accepted, &key, &owner, BPF_ANY))
-		ns_count_error(NS_ERR_ACCEPT_MAP_FULL);
+	if (owner_unclaimed(sk))
+		owner_used(sk);
 	return 0;
 }
 
-NS_ON_ACCEPT(owner, owner_record_accept)
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(owner_sock_recv_length, struct sock *sk, int ret, int flags)
+{
+	if (owner_unclaimed(sk))
+		owner_used(sk);
+	return 0;
+}
 
 /*
- * Every inet socket gets an owner when it is created, in the creator's
- * context, so sockets that never connect or listen (UDP) are attributed too;
- * connect(), listen() and accept() refine it. Attached at the cgroup v2 root.
+ * Before Linux 6.3: tcp_rcv_space_adjust() runs each time received data is
+ * copied to the process (tcp_recvmsg_locked(), under lock_sock()).
+ */
+SEC("?tp_btf/tcp_rcv_space_adjust")
+int BPF_PROG(owner_tcp_rcv_space_adjust, struct sock *sk)
+{
+	if (owner_unclaimed(sk) && ns_sock_owned_by_user(sk))
+		owner_used(sk);
+	return 0;
+}
+
+/*
+ * accept() with an address buffer reads the peer's address through
+ * inet_getname(), which runs these hooks in the caller's context
+ * (net/socket.c do_accept(), net/ipv4/af_inet.c inet_getname()): the caller
+ * of accept() itself, before the socket can be handed on.
+ */
+static __always_inline int owner_peer_asked(struct bpf_sock_addr *ctx)
+{
+	struct bpf_sock *bsk = ctx->sk;
+	struct tcp_sock *tp;
+
+	if (!bsk || bsk->protocol != NS_IPPROTO_TCP)
+		return 1;
+	tp = bpf_skc_to_tcp_sock(bsk);
+	if (tp && owner_unclaimed((struct sock *)tp))
+		owner_used((struct sock *)tp);
+	return 1;
+}
+
+SEC("cgroup/getpeername4")
+int owner_getpeername4(struct bpf_sock_addr *ctx)
+{
+	return owner_peer_asked(ctx);
+}
+
+SEC("cgroup/getpeername6")
+int owner_getpeername6(struct bpf_sock_addr *ctx)
+{
+	return owner_peer_asked(ctx);
+}
+
+/*
+ * Every non-TCP inet socket gets an owner when it is created, in the
+ * creator's context, so sockets that never connect (UDP) are attributed too.
+ * A TCP socket carries traffic only once it connects or listens, which
+ * records its owner then (or inherits one from its listener): storage
+ * allocated here would only be written over. Attached at the cgroup v2 root.
  */
 SEC("cgroup/sock_create")
 int owner_sock_create(struct bpf_sock *ctx)
 {
-	struct ns_owner *o = bpf_sk_storage_get(&ns_owners, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	struct ns_owner *o;
+
+	if (ctx->protocol == NS_IPPROTO_TCP)
+		return 1;
+	o = bpf_sk_storage_get(&ns_owners, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
 
 	if (o)
 		ns_owner_from_current(o);
@@ -142,17 +238,14 @@ int BPF_PROG(owner_sched_process_exit, struct task_struct *p)
 }
 
 /*
- * Folds a parked accept() in before the socket goes, and removes the entry
- * whatever happened to it, so no entry outlives its socket and none can be
- * taken by a later socket at the same address.
+ * A socket already closed by the peer is destroyed by the close() of the
+ * process using it, which claims it last here (tcp_close() under lock_sock()).
  */
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(owner_tcp_destroy_sock, struct sock *sk)
 {
-	__u64 key = (__u64)sk;
-
-	ns_owner_get(sk);
-	bpf_map_delete_elem(&ns_accepted, &key);
+	if (ns_sock_owned_by_user(sk) && owner_unclaimed(sk))
+		owner_used(sk);
 	return 0;
 }
 

@@ -6,10 +6,11 @@
  * ns_owners is socket-local storage, so the kernel frees an entry with its
  * socket and nothing can leak. BPF_F_CLONE copies a listener's entry into each
  * child it creates: an accepted socket starts out owned by the listener's
- * process (marked provisional). accept() runs in the owner's context but only
- * a classic syscall tracepoint sees it, where the socket is a plain address
- * that socket storage cannot take; so the caller is parked in ns_accepted,
- * keyed by that address, and folded into the storage by the next lookup.
+ * process, marked provisional, until a process claims it (ns_owner_claim):
+ * the caller of accept() where it asks for the peer's address (the
+ * getpeername hooks), otherwise the first process that sends or receives on
+ * it or closes it. No per-syscall tracepoint is involved: enabling one puts
+ * every thread of the host on the slow system call path.
  *
  * Sockets open before start-up get their owner from the start-up walk
  * (owner_iter_tcp). Where the kernel refuses that iterator, user space finds
@@ -30,15 +31,9 @@
 #include "filter.bpf.h"
 #include "sock.bpf.h"
 
-/*
- * An accepted socket's entry usually lives until its next event, often its
- * close, so it must hold every open accepted connection: a plain hash, not
- * LRU, so that a full map is counted instead of evicting silently, allocated
- * as entries come.
- */
-#define NS_ACCEPTED_MAX (1 << 20)
 #define NS_OWNER_SEED_MAX 65536
-#define NS_RENAMED_MAX 16384
+/* Preallocated (LRU): about 100 bytes each. */
+#define NS_RENAMED_MAX 4096
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -46,14 +41,6 @@ struct {
 	__type(key, int);
 	__type(value, struct ns_owner);
 } ns_owners SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, NS_ACCEPTED_MAX);
-	__type(key, __u64); /* struct sock address */
-	__type(value, struct ns_owner);
-} ns_accepted SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -136,42 +123,29 @@ static __always_inline void ns_owner_rename(struct ns_owner *o)
 
 static __always_inline struct ns_owner *ns_owner_find(const struct sock *sk)
 {
-	struct ns_owner *o = ns_owner_storage(sk, 0);
-	struct ns_owner *accepted, *seed;
-	__u64 key = (__u64)sk, cookie;
+	struct ns_owner *o = ns_owner_storage(sk, 0), *seed;
+	__u64 cookie;
 
-	if (!o && (ns_fallbacks & NS_FB_OWNER_SEED)) {
-		/*
-		 * sock_diag gave every seeded socket its cookie; read it, for the
-		 * helper takes no RCU pointer (skb->sk in kfree_skb).
-		 */
-		cookie = NS_RD(ns_view(struct sock, sk), __sk_common.skc_cookie.counter);
-		seed = bpf_map_lookup_elem(&ns_owner_seed, &cookie);
-		if (seed) {
-			o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
-			if (o)
-				*o = *seed;
-			bpf_map_delete_elem(&ns_owner_seed, &cookie);
-		}
-	}
-	if (o && !(o->flags & NS_OWNER_PROVISIONAL))
+	if (o || !(ns_fallbacks & NS_FB_OWNER_SEED))
 		return o;
-	accepted = bpf_map_lookup_elem(&ns_accepted, &key);
-	if (!accepted)
-		return o;
-	if (!o)
-		o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
-	if (o) {
-		*o = *accepted;
-		o->flags |= NS_OWNER_PASSIVE;
-	}
-	bpf_map_delete_elem(&ns_accepted, &key);
+	/*
+	 * sock_diag gave every seeded socket its cookie; read it, for the helper
+	 * takes no RCU pointer (skb->sk in kfree_skb).
+	 */
+	cookie = NS_RD(ns_view(struct sock, sk), __sk_common.skc_cookie.counter);
+	seed = bpf_map_lookup_elem(&ns_owner_seed, &cookie);
+	if (!seed)
+		return NULL;
+	o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
+	if (o)
+		*o = *seed;
+	bpf_map_delete_elem(&ns_owner_seed, &cookie);
 	return o;
 }
 
 /*
- * The owner of @sk, or NULL if unknown. Folds a pending accept() into the
- * socket's storage, so the hash lookup happens only until it is resolved.
+ * The owner of @sk, or NULL if unknown, with its current name. Moves a
+ * seeded owner into the socket's storage, so the hash lookup happens once.
  */
 static __always_inline struct ns_owner *ns_owner_get(const struct sock *sk)
 {
@@ -183,39 +157,34 @@ static __always_inline struct ns_owner *ns_owner_get(const struct sock *sk)
 }
 
 /*
- * For a classic accept()/accept4() exit: the TCP socket behind the returned
- * descriptor, with its caller filled in as owner. NULL for errors and other
- * socket types.
+ * Called in process context by a user of TCP socket @sk (sending, receiving,
+ * closing, asking for the peer's address): a provisional owner becomes the
+ * current process. Returns the owner if this call claimed it, else NULL (the
+ * owner was known, or nothing is recorded). An accepted socket's first user
+ * is the caller of accept() unless the socket was handed on before any use.
  */
-static __always_inline struct sock *ns_accepted_sock(long fd, struct ns_owner *owner)
+static __always_inline struct ns_owner *ns_owner_claim(const struct sock *sk)
 {
-	struct sock *sk;
+	struct ns_owner *o = ns_owner_find(sk);
+	__u32 passive;
 
-	if (fd < 0)
+	if (!o || !(o->flags & NS_OWNER_PROVISIONAL))
 		return NULL;
-	sk = ns_sock_from_fd(fd);
-	if (!sk || !ns_sock_is_tcp(sk))
-		return NULL;
-	ns_owner_from_current(owner);
-	owner->flags |= NS_OWNER_PASSIVE;
-	return sk;
+	passive = o->flags & NS_OWNER_PASSIVE;
+	ns_owner_from_current(o);
+	o->flags |= passive;
+	return o;
 }
 
 /*
- * Defines <prefix>_sys_exit_accept4 and <prefix>_sys_exit_accept, the places
- * accept() returns a socket, each calling @handler(long fd). Only classic
- * tracepoints exist for single syscalls.
+ * Whether the current task holds @sk's lock (lock_sock()): then a state
+ * change runs in the process that uses the socket, not in softirq on behalf
+ * of whoever was interrupted. A softirq that finds the lock taken only queues
+ * the packet on the backlog, which release_sock() processes in that process.
  */
-#define NS_ON_ACCEPT(prefix, handler)                                       \
-	SEC("tracepoint/syscalls/sys_exit_accept4")                         \
-	int prefix##_sys_exit_accept4(struct trace_event_raw_sys_exit *ctx) \
-	{                                                                   \
-		return handler(ctx->ret);                                   \
-	}                                                                   \
-	SEC("tracepoint/syscalls/sys_exit_accept")                          \
-	int prefix##_sys_exit_accept(struct trace_event_raw_sys_exit *ctx)  \
-	{                                                                   \
-		return handler(ctx->ret);                                   \
-	}
+static __always_inline bool ns_sock_owned_by_user(const struct sock *sk)
+{
+	return NS_RD(ns_view(struct sock, sk), sk_lock.owned) != 0;
+}
 
 #endif /* NETSIGHT_OWNER_BPF_H */

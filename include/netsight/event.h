@@ -45,9 +45,6 @@ enum ns_event_type {
 	X(RINGBUF_FULL, "ringbuf_full", 1, "events dropped because the ring buffer was full") \
 	X(OWNER_STORAGE, "owner_storage", 0,                                                  \
 	  "sockets whose owner could not be recorded (socket storage allocation failed)")     \
-	X(ACCEPT_MAP_FULL, "accept_map_full", 0,                                              \
-	  "accepted connections attributed to the listener's process (accept() caller not "   \
-	  "recorded: map full)")                                                              \
 	X(CONN_STORAGE, "conn_storage", 1,                                                    \
 	  "connections not followed to their end (socket storage allocation failed)")         \
 	X(SUMMARY_FULL, "summary_full", 0,                                                    \
@@ -64,7 +61,7 @@ enum ns_error {
 
 /* struct ns_owner.flags */
 enum ns_owner_flag {
-	/* Inherited from the listening socket; accept() may still name the owner. */
+	/* Inherited from the listening socket, until a process uses the socket. */
 	NS_OWNER_PROVISIONAL = 1U << 0,
 	/* The socket was created by a listener (this host accepted it). */
 	NS_OWNER_PASSIVE = 1U << 1,
@@ -158,6 +155,8 @@ struct ns_config {
 enum ns_config_flag {
 	/* Aggregate in kernel maps instead of sending events. */
 	NS_CFG_SUMMARY = 1U << 0,
+	/* Report accept events (the owner family sees accepted sockets claimed). */
+	NS_CFG_ACCEPT_EVENTS = 1U << 1,
 };
 
 /*

@@ -72,9 +72,7 @@ static json_object *str_or_null(const char *s)
 
 static void add_system(struct doctor *d)
 {
-	static const char *const mounts[][2] = { { "tracefs", "tracefs" },
-						 { "bpffs", "bpf" },
-						 { "cgroup2", "cgroup2" } };
+	static const char *const mounts[][2] = { { "bpffs", "bpf" }, { "cgroup2", "cgroup2" } };
 	json_object *kernel = json_object_new_object(), *m = json_object_new_object();
 	json_object *self = json_object_new_object();
 	char path[4096];
@@ -234,11 +232,7 @@ static int probe_kernel(struct doctor *d, const struct ns_cli_opts *o)
 		.keep_going = true,
 	};
 	struct ns_session *s;
-	bool mounted;
 
-	if (ns_tracefs_ensure(&mounted) == 0 && mounted)
-		ns_log(NS_LOG_INFO, "mounted tracefs at %s (syscall tracepoints need it)",
-		       NS_TRACEFS);
 	ns_drop_reasons_load();
 	s = ns_session__new(&sopts);
 	if (!s)
@@ -312,14 +306,14 @@ static void print_text_probes(FILE *out, json_object *probes)
 static void print_text(FILE *out, struct doctor *d)
 {
 	json_object *kernel, *mounts, *cmds, *st, *checks;
-	static const char *const mount_names[] = { "tracefs", "bpffs", "cgroup2" };
+	static const char *const mount_names[] = { "bpffs", "cgroup2" };
 
 	json_object_object_get_ex(d->doc, "kernel", &kernel);
 	json_object_object_get_ex(d->doc, "mounts", &mounts);
 	fprintf(out, "netsight %s, libbpf %s, Linux %s (%s)\n", NS_VERSION, libbpf_version_string(),
 		get_str(kernel, "release"), get_str(kernel, "machine"));
 	fprintf(out, "  BTF      %s\n", ns_system_btf() ? "missing: netsight cannot run" : "yes");
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(mount_names) / sizeof(mount_names[0]); i++) {
 		const char *m = get_str(mounts, mount_names[i]);
 
 		fprintf(out, "  %-8s %s\n", mount_names[i], m ? m : "not mounted");

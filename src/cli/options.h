@@ -85,7 +85,7 @@ struct ns_command {
 	const char *description; /* for <command> --help */
 	const struct ns_option_group *groups; /* ends with a NULL title */
 	const char *examples;
-	/* Runs without root and without tracefs: it checks what it needs itself. */
+	/* Runs without root: it checks what it needs itself. */
 	bool self_checking;
 	int (*run)(const struct ns_cli_opts *o);
 };

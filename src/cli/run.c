@@ -75,9 +75,6 @@ void ns_run_setup_log(const struct ns_cli_opts *o)
 
 int ns_run_preflight(const char *cmd)
 {
-	bool mounted;
-	int err;
-
 	if (ns_system_privileged()) {
 		fprintf(stderr,
 			"netsight %s: needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN) to load "
@@ -92,15 +89,6 @@ int ns_run_preflight(const char *cmd)
 			cmd, NS_VMLINUX_BTF);
 		return NS_EXIT_FAILURE;
 	}
-	err = ns_tracefs_ensure(&mounted);
-	if (err)
-		ns_log(NS_LOG_WARN,
-		       "tracefs is not mounted at %s and mounting it failed (%s); "
-		       "syscall tracepoints will be unavailable",
-		       NS_TRACEFS, strerror(-err));
-	else if (mounted)
-		ns_log(NS_LOG_INFO, "mounted tracefs at %s (syscall tracepoints need it)",
-		       NS_TRACEFS);
 	return 0;
 }
 
@@ -313,6 +301,7 @@ int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family
 	ns_report_init(&run.report, &out, o->command);
 	sopts.ctx = &run;
 	sopts.cfg.wakeup_bytes = o->ringbuf_size / NS_WAKEUP_FRACTION;
+	sopts.cfg.flags |= ns_families_config_flags(families);
 	s = ns_session__new(&sopts);
 	if (!s) {
 		fprintf(stderr, "netsight: %s\n", strerror(errno));

@@ -371,7 +371,7 @@ static int check(struct scenario *sc, const char *what, uint64_t seen, const cha
 static int load(struct scenario *sc)
 {
 	static const struct ns_family *const families[] = { &ns_owner_family, &ns_conn_family,
-							    &ns_tcp_family, &ns_drop_family };
+							    &ns_tcp_family, &ns_drop_family, NULL };
 	__u8 wanted[NS_DROP_REASON_SLOTS];
 	int err = ns_drop_reasons_load();
 
@@ -380,7 +380,7 @@ static int load(struct scenario *sc)
 	ns_drop_all_reasons(wanted);
 	ns_drop_select(wanted);
 	/* What loads is tested; the checks of a family that does not say so. */
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+	for (size_t i = 0; families[i]; i++)
 		ns_session__add(sc->s, families[i]);
 	if (!ns_session__object(sc->s, ns_owner_family.name))
 		return -ENOTSUP;
@@ -402,9 +402,6 @@ static int stages(struct scenario *sc)
 
 	if (!resets && !ns_session__usable(sc->s, "tcp_send_reset"))
 		resets = "this kernel's tcp_send_reset does not report resets nobody owns";
-	if (!accepts && !ns_session__usable(sc->s, "conn_sys_exit_accept4") &&
-	    !ns_session__usable(sc->s, "conn_sys_exit_accept"))
-		accepts = "accept() is not traced (its tracepoints are refused)";
 	if (!live && !ns_session__usable(sc->s, "tcp_iter_listeners") &&
 	    !ns_session__usable(sc->s, "tcp_poll_listeners"))
 		live = "listeners are checked only when they close (both pollers are refused)";
@@ -482,6 +479,7 @@ int ns_selftest_run(const struct ns_cli_opts *o, struct ns_selftest *out)
 		.ringbuf_size = 4 << 20,
 		.on_record = tally,
 		.ctx = &sc.t,
+		.cfg.flags = NS_CFG_ACCEPT_EVENTS,
 		.refuse = o->refuse,
 		.quiet = true,
 	};

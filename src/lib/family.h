@@ -87,6 +87,8 @@ struct ns_family {
 	const struct ns_skel_ops *skel[NS_FLAVOUR_MAX];
 	/* NULL-terminated; programs not listed are required. */
 	const struct ns_prog_spec *programs;
+	/* NS_CFG_* bits every object needs when this family runs. */
+	__u32 config_flags;
 
 	/* After loading, before attaching: fill maps (may be NULL). */
 	int (*prepare)(struct ns_session *s, struct bpf_object *obj);
@@ -126,6 +128,16 @@ struct ns_family {
 		      struct ns_record *rec);
 	const struct ns_column *columns;
 };
+
+/* The NS_CFG_* bits that the NULL-terminated @families need. */
+static inline __u32 ns_families_config_flags(const struct ns_family *const *families)
+{
+	__u32 flags = 0;
+
+	for (size_t i = 0; families[i]; i++)
+		flags |= families[i]->config_flags;
+	return flags;
+}
 
 #define NS_SKELETON_GLUE(prefix)                                                     \
 	static void *prefix##_skel_open(void)                                        \

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/magic.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
@@ -52,17 +51,6 @@ static bool is_fs(const char *path, long magic)
 	struct statfs st;
 
 	return !statfs(path, &st) && st.f_type == magic;
-}
-
-int ns_tracefs_ensure(bool *mounted)
-{
-	*mounted = false;
-	if (is_fs(NS_TRACEFS, TRACEFS_MAGIC))
-		return 0;
-	if (mount("nodev", NS_TRACEFS, "tracefs", 0, NULL))
-		return -errno;
-	*mounted = true;
-	return 0;
 }
 
 int ns_mount_point(const char *fstype, char *buf, size_t len)

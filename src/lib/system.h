@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#define NS_TRACEFS "/sys/kernel/tracing"
 #define NS_VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
 /* 0 if the kernel describes itself with BTF, else -ENOENT. */
@@ -15,12 +14,7 @@ int ns_system_btf(void);
 /* 0 if this process may load and attach tracing programs, else -EPERM. */
 int ns_system_privileged(void);
 /*
- * Makes sure tracefs is mounted (syscall tracepoints need it); *mounted tells
- * whether this call mounted it.
- */
-int ns_tracefs_ensure(bool *mounted);
-/*
- * Where a file system of type @fstype ("tracefs", "bpf", "cgroup2") is
+ * Where a file system of type @fstype ("bpf", "cgroup2") is
  * mounted, the first such mount in this mount namespace; -ENOENT if none.
  */
 int ns_mount_point(const char *fstype, char *buf, size_t len);

@@ -110,14 +110,10 @@ static const struct ns_column conn_columns[] = {
 	{ .header = NULL },
 };
 
-/*
- * Reports the closes the kernel side still holds back (conn_held), with the
- * process that accept()ed the socket if that is parked in ns_accepted.
- */
+/* Reports the closes the kernel side still holds back (conn_held). */
 static int report_held(struct ns_session *s, struct bpf_object *obj)
 {
 	int held = bpf_map__fd(bpf_object__find_map_by_name(obj, "conn_held"));
-	int accepted = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_accepted"));
 	__u64 key, next, *prev = NULL;
 	struct ns_conn_held h;
 
@@ -126,8 +122,6 @@ static int report_held(struct ns_session *s, struct bpf_object *obj)
 		prev = &key;
 		if (bpf_map_lookup_elem(held, &key, &h))
 			continue; /* gone meanwhile: reported by the kernel side */
-		if (!bpf_map_lookup_elem(accepted, &h.sk, &h.event.owner))
-			h.event.owner.flags |= NS_OWNER_PASSIVE;
 		ns_session__deliver(s, &h.event, sizeof(h.event));
 	}
 	return errno == ENOENT ? 0 : -errno;
@@ -143,11 +137,7 @@ static int conn_finish(struct ns_session *s, struct bpf_object *obj)
 	return 0;
 }
 
-#define ACCEPT_IMPACT "accept events are not reported"
-
 static const struct ns_prog_spec conn_programs[] = {
-	{ .name = "conn_sys_exit_accept4", .fallback = ACCEPT_IMPACT },
-	{ .name = "conn_sys_exit_accept", .fallback = ACCEPT_IMPACT },
 	{ .name = "conn_getsockopt",
 	  .fallback = "a connect refused by an ICMP error that the application read with "
 		      "getsockopt(SO_ERROR) is reported as ECONNABORTED" },
@@ -162,6 +152,7 @@ const struct ns_family ns_conn_family = {
 	.name = "conn",
 	NS_FAMILY_SKELETON_OPS(conn),
 	.programs = conn_programs,
+	.config_flags = NS_CFG_ACCEPT_EVENTS,
 	.finish = conn_finish,
 	.event_type = NS_EVENT_CONN,
 	.action_name = ns_conn_action_name,

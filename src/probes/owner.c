@@ -29,14 +29,21 @@
 
 NS_FAMILY_SKELETONS(owner)
 
-#define ACCEPT_IMPACT                                                                    \
-	"sockets accepted by another process than the listener's are attributed to the " \
-	"listener's process"
+#define USER_IMPACT(what)                                                                     \
+	"an accepted socket " what " gets its process (and its accept event) only when that " \
+	"process receives or closes on it"
 #define ITER_IMPACT "owners of sockets open before start-up come from sock_diag and /proc"
 
 static const struct ns_prog_spec owner_programs[] = {
-	{ .name = "owner_sys_exit_accept4", .fallback = ACCEPT_IMPACT },
-	{ .name = "owner_sys_exit_accept", .fallback = ACCEPT_IMPACT },
+	{ .name = "owner_getpeername4", .fallback = USER_IMPACT("whose accept() asks no address") },
+	{ .name = "owner_getpeername6", .fallback = USER_IMPACT("whose accept() asks no address") },
+	{ .name = "owner_sock_send_length", .fallback = USER_IMPACT("that is only written to") },
+	{ .name = "owner_sock_recv_length",
+	  .fallback = "an accepted socket's first reader is found where received data is copied",
+	  .alternative = "owner_tcp_rcv_space_adjust",
+	  .tracepoint = "sock_recv_length",
+	  .tracepoint_args = 3 },
+	{ .name = "owner_tcp_rcv_space_adjust", .fallback = USER_IMPACT("that is only read from") },
 	{ .name = "owner_sock_create",
 	  .fallback = "sockets that never connect or listen (UDP) have no owner; their drops are "
 		      "attributed to the process they happen in" },

@@ -1,11 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Who owns a connection: the process that called connect() or accept(),
 across fork, for workers sharing a listener, and for connections that were
-open before netsight started."""
+open before netsight started. The caller of accept() is known when accept()
+asks for the peer's address; otherwise the socket's first user is."""
+import json
 import os
+import shutil
+import subprocess
 import tempfile
 import time
 
+import pytest
+
+from conftest import require
+from netlab import Netsight
 from test_conns import CLIENT, SERVER, on_port, peer, settle, start
 
 
@@ -111,3 +119,75 @@ def test_new_connections_to_a_listener_opened_before_start(pair, netsight_bin, c
     assert len(server_side) == 2 * count
     assert {e["process.pid"] for e in server_side} == {srv_pid}
     assert all(e["tcp.preexisting"] is False for e in server_side if "tcp.preexisting" in e)
+
+
+@pytest.mark.parametrize("expect", [50, 0], ids=["reads-first", "writes-first"])
+def test_accept_without_peer_address_names_the_server(pair, netsight_bin, cleanup, expect):
+    """accept(fd, NULL, NULL): the first read or write names the server."""
+    count, port = 5, 5104 + (expect == 0)
+    ns = start(cleanup, netsight_bin)
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", count,
+               "--expect", expect, "--reply", 60, "--no-peer-address", "--name", SERVER)
+    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+               "--count", count, "--send", expect, "--expect", 60, "--name", CLIENT)
+    cli.result()
+    s = srv.result()
+    settle()
+    events, _ = ns.events()
+    accepts = on_port(events, port, "accept")
+    assert len(accepts) == count
+    server_side = [e for e in on_port(events, port) if e["network.direction"] == "ingress"]
+    assert len(server_side) == 2 * count
+    assert {(e["process.pid"], e["process.name"]) for e in server_side} == {(s["pid"], SERVER)}
+
+
+def test_prefork_workers_without_peer_address(pair, netsight_bin, cleanup):
+    count, port = 6, 5106
+    ns = start(cleanup, netsight_bin)
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", count,
+               "--expect", 5, "--reply", 7, "--mode", "prefork", "--workers", 2,
+               "--no-peer-address", "--name", SERVER)
+    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+               "--count", count, "--send", 5, "--expect", 7, "--name", CLIENT)
+    cli.result()
+    s = srv.result()
+    settle()
+    events, _ = ns.events()
+    accepts = on_port(events, port, "accept")
+    assert len(accepts) == count
+    assert {e["process.pid"] for e in accepts} <= set(s["children"])
+    assert s["pid"] not in {e["process.pid"] for e in accepts}
+
+
+def test_fork_after_accept_without_peer_address_names_the_first_user(pair, netsight_bin,
+                                                                     cleanup):
+    """Nothing shows who called accept(fd, NULL, NULL) before the socket was
+    handed on: the child that uses it first is named (README, ownership)."""
+    count, port = 3, 5107
+    ns = start(cleanup, netsight_bin)
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", count,
+               "--expect", 50, "--reply", 60, "--mode", "fork-after-accept",
+               "--no-peer-address", "--name", SERVER)
+    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+               "--count", count, "--send", 50, "--expect", 60, "--name", CLIENT)
+    cli.result()
+    s = srv.result()
+    settle()
+    events, _ = ns.events()
+    accepts = on_port(events, port, "accept")
+    assert sorted(e["process.pid"] for e in accepts) == sorted(s["children"])
+
+
+@pytest.mark.parametrize("command", [["conns"], ["tcp"], ["drops"], ["drops", "--summary"]],
+                         ids=" ".join)
+def test_no_system_call_tracepoints(netsight_bin, cleanup, command):
+    """A system call tracepoint, once enabled, slows every system call of every
+    process on the host: no command attaches one."""
+    require(shutil.which("bpftool"), "bpftool is not installed")
+    ns = Netsight(netsight_bin, *command)
+    cleanup(ns)
+    out = subprocess.run(["bpftool", "perf", "-j"], check=True, capture_output=True,
+                         text=True).stdout
+    ours = [a for a in json.loads(out) if a.get("pid") == ns.proc.pid]
+    assert ours, "bpftool perf shows none of netsight's attachments"
+    assert [a for a in ours if a.get("tracepoint", "").startswith("sys_")] == []

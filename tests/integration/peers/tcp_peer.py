@@ -99,6 +99,18 @@ def serve_one(conn, args):
     conn.close()
 
 
+def accept(srv, args):
+    """accept(); with --no-peer-address as accept(fd, NULL, NULL), as C servers
+    that do not care who called do."""
+    if not args.no_peer_address:
+        return srv.accept()[0]
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.accept(srv.fileno(), None, None)
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    return socket.socket(fileno=fd)
+
+
 def server(args):
     set_name(args.name)
     srv = socket.socket(family_of(args.bind), socket.SOCK_STREAM)
@@ -114,7 +126,7 @@ def server(args):
             if pid == 0:
                 set_name(f"{args.name[:12]}-w{i}")
                 for _ in range(args.count // args.workers):
-                    conn, _ = srv.accept()
+                    conn = accept(srv, args)
                     serve_one(conn, args)
                 os._exit(0)
             children.append(pid)
@@ -123,7 +135,7 @@ def server(args):
         for pid in children:
             os.waitpid(pid, 0)
     for _ in range(args.count if args.mode != "prefork" else 0):
-        conn, _ = srv.accept()
+        conn = accept(srv, args)
         if args.mode == "fork-after-accept":
             pid = os.fork()
             if pid == 0:
@@ -196,6 +208,8 @@ def main():
     s.add_argument("--mode", choices=["serial", "fork-after-accept", "prefork"],
                    default="serial")
     s.add_argument("--workers", type=int, default=2)
+    s.add_argument("--no-peer-address", action="store_true",
+                   help="accept(fd, NULL, NULL): the peer's address is not asked for")
     s.add_argument("--backlog", type=int, default=128)
     s.add_argument("--shutdown-first", action="store_true",
                    help="shut the connection down both ways before reading")
