@@ -6,7 +6,7 @@
 #
 #   make            build $(O)/netsight
 #   make check      unit, BPF load and integration tests (root for the last two)
-#   make bench      overhead benchmarks (root)
+#   make bench      overhead benchmarks (root); BEFORE=binary adds another netsight
 #   V=1             show full commands; O=dir to build elsewhere;
 #   VMLINUX_H=file  use this vmlinux.h instead of dumping the running kernel's BTF
 
@@ -44,7 +44,7 @@ LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
 CFLAGS ?= -O2 -g
 BASE_CFLAGS := $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -DNS_VERSION='"$(VERSION)"' \
 	-Iinclude -Isrc -I$(O) $(LIBBPF_CFLAGS) -MMD -MP
-LDLIBS := $(LIBBPF_LIBS) -lelf -lz -lm -lmnl -ljson-c -lcrypto
+LDLIBS := $(LIBBPF_LIBS) -lelf -lz -lm -lmnl -ljson-c -lmd
 # libbpf's BPF_PROG() declares a ctx parameter that most programs never use.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARNINGS) -Wno-unused-parameter \
 	-Iinclude -Ibpf -I$(O) -MMD -MP
@@ -202,7 +202,8 @@ format-check:
 	$(Q)clang-format --dry-run -Werror $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h')
 
 bench: $(O)/netsight
-	$(Q)$(MAKE) -C bench O=$(abspath $(O))/bench NETSIGHT=$(abspath $(O)/netsight)
+	$(Q)$(MAKE) -C bench O=$(abspath $(O))/bench NETSIGHT=$(abspath $(O)/netsight) \
+		$(if $(BEFORE),BEFORE=$(abspath $(BEFORE)))
 
 clean:
 	$(call msg,CLEAN,$(O))

@@ -22,7 +22,12 @@
 #define NS_MAX_OPTIONS 64
 #define NS_LONG_ONLY_BASE 256
 #define NS_PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit kernels */
-#define NS_DEFAULT_RINGBUF (8U << 20)
+/*
+ * 2 MiB holds about 14,000 connection events: a tenth of a second of a
+ * loopback connection storm while the reader is away. Resident memory counts
+ * it twice (the reader maps the buffer twice, for records that wrap).
+ */
+#define NS_DEFAULT_RINGBUF (2U << 20)
 #define NS_HELP_COLUMN 28
 #define NS_MAX_INTERVAL (24 * 3600)
 #define NS_MAX_DURATION (365 * 24 * 3600)
@@ -486,7 +491,7 @@ const struct ns_option ns_output_options[] = {
 	  "exit 0 even if events were lost (default: exit 3, after saying how many)",
 	  parse_allow_loss },
 	{ "ringbuf-size", 0, "BYTES",
-	  "kernel-to-user event buffer, a power of two from 4K to 1G (default 8M); the kernel "
+	  "kernel-to-user event buffer, a power of two from 4K to 1G (default 2M); the kernel "
 	  "keeps this much memory for the whole run. Larger absorbs longer bursts",
 	  parse_ringbuf },
 	{ "verbose", 'v', NULL, "more diagnostics; twice for libbpf's debug log", parse_verbose },

@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <openssl/evp.h>
+#include <sha1.h>
 
 #include "lib/community_id.h"
 
@@ -39,6 +39,24 @@ static bool icmp_ports(bool v6, __u16 *sport, __u16 *dport)
 	return true;
 }
 
+/* RFC 4648 base64 of @n bytes into @out, with padding and a NUL: 4 * ceil(n / 3) + 1 bytes. */
+static void base64(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned int v = in[i] << 16 | (i + 1 < n ? in[i + 1] << 8 : 0) |
+				 (i + 2 < n ? in[i + 2] : 0);
+
+		*out++ = digits[v >> 18 & 63];
+		*out++ = digits[v >> 12 & 63];
+		*out++ = i + 1 < n ? digits[v >> 6 & 63] : '=';
+		*out++ = i + 2 < n ? digits[v & 63] : '=';
+	}
+	*out = '\0';
+}
+
 int ns_community_id(int family, const __u8 *saddr, const __u8 *daddr, __u8 proto, __u16 sport,
 		    __u16 dport, __u16 seed, char *buf, size_t len)
 {
@@ -46,8 +64,8 @@ int ns_community_id(int family, const __u8 *saddr, const __u8 *daddr, __u8 proto
 	bool ports = proto == PROTO_TCP || proto == PROTO_UDP || proto == PROTO_SCTP ||
 		     proto == PROTO_ICMP || proto == PROTO_ICMPV6;
 	bool one_way = false, swap;
-	unsigned char in[2 + 16 + 16 + 2 + 4], digest[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
+	unsigned char in[2 + 16 + 16 + 2 + 4], digest[SHA1_DIGEST_LENGTH];
+	SHA1_CTX sha;
 	size_t n = 0;
 	int cmp;
 
@@ -76,9 +94,10 @@ int ns_community_id(int family, const __u8 *saddr, const __u8 *daddr, __u8 proto
 		in[n++] = second >> 8;
 		in[n++] = second & 0xff;
 	}
-	if (!EVP_Digest(in, n, digest, &dlen, EVP_sha1(), NULL) || dlen != 20)
-		return -EIO;
+	SHA1Init(&sha);
+	SHA1Update(&sha, in, n);
+	SHA1Final(digest, &sha);
 	memcpy(buf, "1:", 2);
-	EVP_EncodeBlock((unsigned char *)buf + 2, digest, dlen);
+	base64(digest, sizeof(digest), buf + 2);
 	return 0;
 }

@@ -9,6 +9,7 @@
  * ns_session__free(), whatever state the session is in.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -144,7 +145,16 @@ int ns_session__start(struct ns_session *s)
 {
 	int err = run_hooks(s, offsetof(struct ns_family, started), false);
 
-	return err ? err : ns_session_startup_walk(s);
+	if (!err)
+		err = ns_session_startup_walk(s);
+	/*
+	 * The kernel's BTF (several MiB) is needed only to load and start; give
+	 * that and what loading left free back to the system.
+	 */
+	btf__free(s->btf);
+	s->btf = NULL;
+	malloc_trim(0);
+	return err;
 }
 
 void ns_session__stop(struct ns_session *s)

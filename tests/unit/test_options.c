@@ -45,7 +45,7 @@ static void defaults(void **state)
 	(void)state;
 	assert_int_equal(parse(&o, (const char *[]){ NULL }), 0);
 	assert_int_equal(o.format, NS_FORMAT_TEXT);
-	assert_int_equal(o.ringbuf_size, 8 << 20);
+	assert_int_equal(o.ringbuf_size, 2 << 20);
 	assert_int_equal(o.duration_s, 0);
 	assert_int_equal(o.cfg.npids, 0);
 	assert_int_equal(o.cfg.family, 0);
