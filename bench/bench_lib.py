@@ -95,11 +95,32 @@ class BpfStats:
 
 
 def netsight_summary(stderr):
-    """(events seen, events lost) from netsight's exit summary."""
-    m = re.search(r"(\d+) events seen, (\d+) events lost", stderr)
+    """(events delivered, events lost) from netsight's exit summary; lost
+    counts both those lost in the kernel and those not delivered."""
+    m = re.search(r"(\d+) events delivered, (\d+) lost in the kernel, (\d+) not delivered",
+                  stderr)
+    if m:
+        return int(m.group(1)), int(m.group(2)) + int(m.group(3))
+    m = re.search(r"(\d+) events seen, (\d+) events lost", stderr)  # before 0.2
     if not m:
         raise RuntimeError(f"no summary from netsight: {stderr}")
     return int(m.group(1)), int(m.group(2))
+
+
+def netsight_modes(binaries, name, args, **kw):
+    """One Mode per netsight binary: (label, path) pairs, the first is the one
+    under test and is named plainly, the others get their label appended."""
+    return [Mode(name if i == 0 else f"{name} ({label})", [path, *args], **kw)
+            for i, (label, path) in enumerate(binaries)]
+
+
+def add_binary_args(parser):
+    parser.add_argument("--netsight", required=True)
+    parser.add_argument("--before", help="another netsight binary to compare, e.g. a release")
+
+
+def binaries(args):
+    return [("now", args.netsight)] + ([("before", args.before)] if args.before else [])
 
 
 def median(values):
@@ -109,7 +130,8 @@ def median(values):
 class Mode:
     """One way of running the storm: no tracer (argv None), or a tracer.
 
-    events: events the tracer reports per unit of storm work; prefixes: the
+    events: events the tracer reports per unit of storm work (0: none, no
+    CPU time per event is reported); prefixes: the
     names of its BPF programs, for run-time statistics; ready: stderr text
     that says it is tracing (else wait a fixed time)."""
 
@@ -147,13 +169,13 @@ def compare(modes, storm, rounds, unit, lost=None):
                 r["lost"] = lost(mode, r.get("stderr", ""))
             results.append(r)
             extra = f"  lost {r['lost']}" if r.get("lost") is not None else ""
-            print(f"round {i + 1} {mode.name:<16} {r['rate']:11.0f} {unit}/s{extra}", flush=True)
+            print(f"round {i + 1} {mode.name:<34} {r['rate']:11.0f} {unit}/s{extra}", flush=True)
     with BpfStats():
         for mode in modes:
             if mode.prefixes:
                 bpf[mode.name] = run_round(mode, storm)
     base = median([r["rate"] for r in results if r["mode"] == modes[0].name])
-    print(f"\n{'mode':<16} {unit + '/s':>11} {'ratio':>6} {'cpu/event':>10} {'lost':>9} "
+    print(f"\n{'mode':<34} {unit + '/s':>11} {'ratio':>6} {'cpu/event':>10} {'lost':>9} "
           f"{'bpf/' + unit:>10}")
     summary = {}
     for mode in modes:
@@ -161,7 +183,7 @@ def compare(modes, storm, rounds, unit, lost=None):
         rate = median([r["rate"] for r in mine])
         row = {"rate": rate, "ratio": rate / base}
         cells = ["", "", ""]
-        if mode.argv:
+        if mode.argv and mode.events:
             events = sum(r["units"] for r in mine) * mode.events
             row["cpu_us_per_event"] = sum(r["cpu"] for r in mine) / max(events, 1) * 1e6
             cells[0] = f"{row['cpu_us_per_event']:.2f}us"
@@ -172,6 +194,29 @@ def compare(modes, storm, rounds, unit, lost=None):
             row["bpf_ns_per_unit"] = bpf[mode.name]["bpf_ns"] / max(bpf[mode.name]["units"], 1)
             cells[2] = f"{row['bpf_ns_per_unit']:.0f}ns"
         summary[mode.name] = row
-        print(f"{mode.name:<16} {rate:>11.0f} {rate / base:>6.3f} {cells[0]:>10} {cells[1]:>9} "
+        print(f"{mode.name:<34} {rate:>11.0f} {rate / base:>6.3f} {cells[0]:>10} {cells[1]:>9} "
               f"{cells[2]:>10}")
     return summary
+
+
+def process_footprint(pid):
+    """(resident bytes, bytes of BPF map memory) of a process: VmRSS, and the
+    memlock the kernel charges for every BPF map it holds a descriptor of."""
+    rss = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) * 1024
+    maps = 0
+    seen = set()
+    fd_dir = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fd_dir):
+        try:
+            with open(f"{fd_dir}/{fd}") as f:
+                info = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+        except OSError:
+            continue
+        if "map_type" in info and info.get("map_id") not in seen:
+            seen.add(info.get("map_id"))
+            maps += int(info.get("memlock", 0))
+    return rss, maps

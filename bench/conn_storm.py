@@ -14,12 +14,13 @@ import shutil
 import subprocess
 import sys
 
-from bench_lib import Mode, Namespace, compare, netsight_summary
+from bench_lib import (Mode, Namespace, add_binary_args, binaries, compare, netsight_modes,
+                       netsight_summary)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--netsight", required=True)
+    add_binary_args(p)
     p.add_argument("--storm", required=True)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--seconds", type=float, default=5)
@@ -31,8 +32,8 @@ def main():
         sys.exit("conn_storm: needs root")
     # Events per connection: connect, accept and a close on each side (tcplife: the closes).
     modes = [Mode("baseline"),
-             Mode("netsight", [args.netsight, "conns", "-o", "json"], events=4,
-                  prefixes=("owner_", "conn_"), ready="tracing")]
+             *netsight_modes(binaries(args), "netsight", ["conns", "-o", "json"], events=4,
+                             prefixes=("owner_", "conn_"), ready="tracing")]
     if shutil.which("tcplife"):
         modes.append(Mode("tcplife", ["tcplife"], events=2, prefixes=("inet_sock_set_state",)))
     else:
@@ -48,7 +49,7 @@ def main():
         return {"rate": r["rate"], "units": r["connections"]}
 
     def lost(mode, stderr):
-        return netsight_summary(stderr)[1] if mode.name == "netsight" else None
+        return netsight_summary(stderr)[1] if mode.name.startswith("netsight") else None
 
     try:
         summary = compare(modes, storm, args.rounds, "conns", lost)

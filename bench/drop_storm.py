@@ -12,12 +12,12 @@ import re
 import subprocess
 import sys
 
-from bench_lib import Mode, Namespace, compare, netsight_summary
+from bench_lib import add_binary_args, binaries, netsight_modes, Mode, Namespace, compare, netsight_summary
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--netsight", required=True)
+    add_binary_args(p)
     p.add_argument("--storm", required=True)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--seconds", type=float, default=5)
@@ -26,12 +26,13 @@ def main():
     args = p.parse_args()
     if os.geteuid() != 0:
         sys.exit("drop_storm: needs root")
-    drops = [args.netsight, "drops", "--reason", "NO_SOCKET"]
+    drops = ["drops", "--reason", "NO_SOCKET"]
+    bins = binaries(args)
     modes = [Mode("baseline"),
-             Mode("drops --summary", drops + ["--summary"], prefixes=("owner_", "drop_"),
-                  ready="tracing"),
-             Mode("drops -o json", drops + ["-o", "json"], prefixes=("owner_", "drop_"),
-                  ready="tracing")]
+             *netsight_modes(bins, "drops --summary", drops + ["--summary"],
+                             prefixes=("owner_", "drop_"), ready="tracing"),
+             *netsight_modes(bins, "drops -o json", drops + ["-o", "json"],
+                             prefixes=("owner_", "drop_"), ready="tracing")]
     ns = Namespace(f"nsbench{os.getpid()}")
 
     def storm():
@@ -42,9 +43,9 @@ def main():
         return {"rate": r["rate"], "units": r["packets"]}
 
     def lost(mode, stderr):
-        if mode.name == "drops -o json":
+        if mode.name.startswith("drops -o json"):
             return netsight_summary(stderr)[1]
-        if mode.name == "drops --summary":
+        if mode.name.startswith("drops --summary"):
             return int(re.search(r"counted in the kernel, (\d+) events lost", stderr).group(1))
         return None
 
