@@ -97,7 +97,7 @@ class BpfStats:
 def netsight_summary(stderr):
     """(events delivered, events lost) from netsight's exit summary; lost
     counts both those lost in the kernel and those not delivered."""
-    m = re.search(r"(\d+) events delivered, (\d+) lost in the kernel, (\d+) not delivered",
+    m = re.search(r"(\d+) events? delivered, (\d+) lost in the kernel, (\d+) not delivered",
                   stderr)
     if m:
         return int(m.group(1)), int(m.group(2)) + int(m.group(3))

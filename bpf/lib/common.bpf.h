@@ -75,6 +75,17 @@ struct {
 	__type(value, __u64);
 } ns_errors SEC(".maps");
 
+/*
+ * [0]: when the ring buffer first had no room (CLOCK_BOOTTIME ns), 0 before:
+ * tells a loss before the last event a run wanted (--count) from one after.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ns_first_loss SEC(".maps");
+
 static __always_inline void ns_count_error(enum ns_error err)
 {
 	__u32 key = err;
@@ -90,7 +101,12 @@ static __always_inline void *ns_event_reserve(__u32 size, enum ns_event_type typ
 	struct ns_event_hdr *hdr = bpf_ringbuf_reserve(&ns_events, size, 0);
 
 	if (!hdr) {
+		__u32 zero = 0;
+		__u64 *first = bpf_map_lookup_elem(&ns_first_loss, &zero);
+
 		ns_count_error(NS_ERR_RINGBUF_FULL);
+		if (first && !*first)
+			__sync_val_compare_and_swap(first, 0, bpf_ktime_get_boot_ns());
 		return NULL;
 	}
 	hdr->ts_ns = bpf_ktime_get_boot_ns();

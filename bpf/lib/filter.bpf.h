@@ -48,24 +48,36 @@ static __always_inline bool ns_filter_comm(const char *comm)
 	return false;
 }
 
-/* @reversed: the tuple is a packet's that came in, so its destination is local. */
+/*
+ * --port, --local-port and --remote-port are three filters: the ports given
+ * to one are alternatives, and each one given must match.
+ * @reversed: the tuple is a packet's that came in, so its destination is local.
+ */
 static __always_inline bool ns_filter_ports(const struct ns_tuple *t, bool reversed)
 {
 	__u16 local = reversed ? t->rport : t->lport, remote = reversed ? t->lport : t->rport;
+	__u32 wanted = 0, matched = 0;
 
 	if (!ns_cfg.nports)
 		return true;
 	for (__u32 i = 0; i < NS_MAX_PORTS; i++) {
 		__u16 port = ns_cfg.ports[i];
 		__u8 side = ns_cfg.port_sides[i];
+		bool hit;
 
 		if (i >= ns_cfg.nports)
 			break;
-		if ((side != NS_PORT_REMOTE && local == port) ||
-		    (side != NS_PORT_LOCAL && remote == port))
-			return true;
+		if (side == NS_PORT_LOCAL)
+			hit = local == port;
+		else if (side == NS_PORT_REMOTE)
+			hit = remote == port;
+		else
+			hit = local == port || remote == port;
+		wanted |= 1U << (side & 3);
+		if (hit)
+			matched |= 1U << (side & 3);
 	}
-	return false;
+	return wanted == matched;
 }
 
 static __always_inline bool ns_cidr_contains(const volatile struct ns_cidr *c, const __u8 *addr)

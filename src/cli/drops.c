@@ -53,6 +53,9 @@ static bool is_not_a_drop(const char *name)
 	return !strcmp(name, "CONSUMED") || !strcmp(name, "NOT_DROPPED_YET");
 }
 
+/* After a usage error, as for every command's (cli/main.c). */
+#define USAGE_HINT "Try 'netsight drops --help'.\n"
+
 /*
  * The reason @name names: as --list-reasons prints it, in any case, with or
  * without the kernel's SKB_DROP_REASON_ prefix. Says what is wrong and
@@ -75,7 +78,7 @@ static int find_reason(const char *name, const char *option, __s64 *reason, cons
 			fprintf(stderr,
 				"netsight drops: %s %s: %s is not a drop reason (the kernel frees "
 				"packets it delivered or has not judged yet with it), so it never "
-				"appears\n",
+				"appears\n" USAGE_HINT,
 				option, name, n);
 			return -EINVAL;
 		}
@@ -85,7 +88,7 @@ static int find_reason(const char *name, const char *option, __s64 *reason, cons
 	}
 	fprintf(stderr,
 		"netsight drops: unknown drop reason '%s' for %s; "
-		"'netsight drops --list-reasons' shows this kernel's\n",
+		"'netsight drops --list-reasons' shows this kernel's\n" USAGE_HINT,
 		name, option);
 	return -ENOENT;
 }
@@ -113,7 +116,7 @@ static int select_reasons(const struct ns_cli_opts *o)
 		if (included[ns_drop_reason_slot(reason)]) {
 			fprintf(stderr,
 				"netsight drops: --reason and --exclude-reason both name %s; give "
-				"it to one of them\n",
+				"it to one of them\n" USAGE_HINT,
 				name);
 			return -EINVAL;
 		}

@@ -27,13 +27,27 @@ struct loss_ctx {
 	struct ns_session *s;
 };
 
+/*
+ * Whether the ring buffer's losses all came after the last event the run
+ * wanted (--count): events nobody asked for, not a gap.
+ */
+static bool lost_after_count(const struct ns_report *r, const struct ns_session_stats *st)
+{
+	return r->count_reached_epoch_ns &&
+	       st->first_ring_loss_epoch_ns > r->count_reached_epoch_ns;
+}
+
 static void on_loss(int source, uint64_t count, void *ctx)
 {
 	struct loss_ctx *lc = ctx;
 	struct ns_report *r = lc->r;
 	bool events = ns_loss_is_events(source);
+	struct ns_session_stats st;
 	struct ns_record rec;
 
+	if (source == NS_ERR_RINGBUF_FULL && r->count_reached_epoch_ns &&
+	    !ns_session__stats(lc->s, &st) && lost_after_count(r, &st))
+		return;
 	if (events && source != NS_LOSS_OUTPUT_BACKLOG)
 		r->kernel_events_lost += count;
 	if (r->out->format != NS_FORMAT_JSON) {
@@ -45,7 +59,7 @@ static void on_loss(int source, uint64_t count, void *ctx)
 	ns_record_u64(&rec, NS_F_COUNT, count);
 	ns_record_str(&rec, NS_F_LOSS_SOURCE, ns_loss_name(source));
 	ns_record_str(&rec, NS_F_MESSAGE, ns_loss_description(source));
-	ns_output_record(r->out, &rec);
+	ns_output_notice(r->out, &rec);
 }
 
 /* One stderr line per source that lost something since the last warning. */
@@ -171,6 +185,13 @@ bool ns_report_account(struct ns_report *r, struct ns_session *s, bool summary_m
 		fprintf(stderr, "netsight: could not read the kernel's loss counters\n");
 		return true;
 	}
+	if (lost_after_count(r, &st)) {
+		fprintf(stderr,
+			"netsight: %llu events after the last one wanted (--count) found the ring "
+			"buffer full; not counted as lost\n",
+			(unsigned long long)st.kernel[NS_ERR_RINGBUF_FULL]);
+		st.kernel[NS_ERR_RINGBUF_FULL] = 0;
+	}
 	for (int i = 0; i < NS_ERR_MAX; i++)
 		if (ns_loss_is_events(i))
 			kernel_lost += st.kernel[i];
@@ -179,10 +200,10 @@ bool ns_report_account(struct ns_report *r, struct ns_session *s, bool summary_m
 			(unsigned long long)kernel_lost);
 	else
 		fprintf(stderr,
-			"netsight: %llu events delivered, %llu lost in the kernel, %llu not "
+			"netsight: %llu event%s delivered, %llu lost in the kernel, %llu not "
 			"delivered\n",
-			(unsigned long long)out->delivered, (unsigned long long)kernel_lost,
-			(unsigned long long)undelivered);
+			(unsigned long long)out->delivered, out->delivered == 1 ? "" : "s",
+			(unsigned long long)kernel_lost, (unsigned long long)undelivered);
 	for (int i = 0; i < NS_ERR_MAX; i++)
 		if (st.kernel[i])
 			fprintf(stderr, "netsight:   %llu %s\n", (unsigned long long)st.kernel[i],

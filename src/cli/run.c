@@ -200,8 +200,10 @@ static void on_record(const struct ns_record *rec, const struct ns_family *fam, 
 	}
 	run->events++;
 	ns_output_record(run->out, rec);
-	if (run->o->count && run->events >= run->o->count)
+	if (run->o->count && run->events >= run->o->count) {
 		run->count_reached = true;
+		run->report.count_reached_epoch_ns = rec->epoch_ns;
+	}
 }
 
 static bool stopping(const struct run *run, uint64_t deadline)

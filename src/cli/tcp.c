@@ -27,6 +27,12 @@ static int parse_by(struct ns_cli_opts *o, const char *arg, char *err, size_t er
 	char list[128];
 	char *save = NULL;
 
+	size_t len = strlen(arg);
+
+	if (!len || arg[0] == ',' || arg[len - 1] == ',' || strstr(arg, ",,")) {
+		snprintf(err, errlen, "invalid --by '%s': a key is empty", arg);
+		return -EINVAL;
+	}
 	if (!o->by_set)
 		o->cfg.summary_by = 0;
 	o->by_set = true;
@@ -42,6 +48,10 @@ static int parse_by(struct ns_cli_opts *o, const char *arg, char *err, size_t er
 				 "invalid --by '%s': expected remote, service, remote-port, "
 				 "local-port or process (or several, comma-separated)",
 				 key);
+			return -EINVAL;
+		}
+		if (o->cfg.summary_by & by_keys[i].bit) {
+			snprintf(err, errlen, "invalid --by: '%s' is named twice", key);
 			return -EINVAL;
 		}
 		o->cfg.summary_by |= by_keys[i].bit;
@@ -95,7 +105,7 @@ const struct ns_command ns_cmd_tcp = {
 		"accept()ed, the listener's. Resets answering segments for which no socket\n"
 		"exists have no owner. Counts agree with the kernel's: retransmit counts add up\n"
 		"to TcpRetransSegs (with synack_retransmit), reset_sent events to TcpOutRsts,\n"
-		"listen_overflow counts to ListenDrops.\n"
+		"listen_overflow counts to TcpExtListenOverflows.\n"
 		"\n"
 		"Directions are the connection's, as in netsight conns: egress when this host\n"
 		"opened it, ingress when the peer did (JSON source is the side that opened it).\n"

@@ -75,8 +75,11 @@ static int push_end(struct ns_output *out, size_t end)
 	return 0;
 }
 
-/* Queues the rendered line; @record: it is a record, to be accounted for. */
-static void queue(struct ns_output *out, bool record)
+/*
+ * Queues the rendered line; @record: it is a record, to be accounted for;
+ * @force: even past the backlog's limit.
+ */
+static void queue(struct ns_output *out, bool record, bool force)
 {
 	size_t pending = out->backlog.len - out->written;
 
@@ -87,7 +90,8 @@ static void queue(struct ns_output *out, bool record)
 			out->undelivered[cause_of(out->err)]++;
 		return;
 	}
-	if (ns_strbuf_error(&out->line) || pending + out->line.len > out->backlog_limit) {
+	if (ns_strbuf_error(&out->line) ||
+	    (!force && pending + out->line.len > out->backlog_limit)) {
 		if (record)
 			out->undelivered[NS_UNDELIVERED_BACKLOG]++;
 		return;
@@ -113,14 +117,14 @@ void ns_output_header(struct ns_output *out)
 		return;
 	ns_strbuf_reset(&out->line);
 	ns_render_text_header(out->columns, &out->style, &out->line);
-	queue(out, false);
+	queue(out, false, false);
 }
 
 void ns_output_line(struct ns_output *out, const char *text)
 {
 	ns_strbuf_reset(&out->line);
 	ns_strbuf_adds(&out->line, text);
-	queue(out, false);
+	queue(out, false, false);
 }
 
 /*
@@ -138,12 +142,12 @@ static void mark_new_day(struct ns_output *out, const struct ns_record *rec)
 	if (out->day && day != out->day) {
 		ns_strbuf_reset(&out->line);
 		ns_strbuf_addf(&out->line, "--- %s ---\n", date);
-		queue(out, false);
+		queue(out, false, false);
 	}
 	out->day = day;
 }
 
-void ns_output_record(struct ns_output *out, const struct ns_record *rec)
+static void render(struct ns_output *out, const struct ns_record *rec)
 {
 	if (out->format == NS_FORMAT_TEXT && rec->kind == NS_RECORD_EVENT)
 		mark_new_day(out, rec);
@@ -152,8 +156,19 @@ void ns_output_record(struct ns_output *out, const struct ns_record *rec)
 		ns_render_json(rec, &(struct ns_json_run){ out->host, out->dataset }, &out->line);
 	else
 		ns_render_text(rec, out->columns, &out->style, &out->line);
+}
+
+void ns_output_record(struct ns_output *out, const struct ns_record *rec)
+{
+	render(out, rec);
 	/* Events are accounted for; summary rows and loss records are not events. */
-	queue(out, rec->kind == NS_RECORD_EVENT);
+	queue(out, rec->kind == NS_RECORD_EVENT, false);
+}
+
+void ns_output_notice(struct ns_output *out, const struct ns_record *rec)
+{
+	render(out, rec);
+	queue(out, false, true);
 }
 
 static uint64_t now_ms(void)
@@ -183,6 +198,22 @@ static void compact(struct ns_output *out)
 	out->written = 0;
 }
 
+/*
+ * How much of the @len bytes at @buf to write at once to a pipe: at most
+ * PIPE_BUF, which a pipe takes whole or not at all, and ending with a line,
+ * so that a reader that stops taking output never holds half a line. A line
+ * longer than PIPE_BUF goes in pieces.
+ */
+static size_t whole_lines(const char *buf, size_t len)
+{
+	const char *nl;
+
+	if (len <= PIPE_BUF)
+		return len;
+	nl = memrchr(buf, '\n', PIPE_BUF);
+	return nl ? (size_t)(nl - buf) + 1 : PIPE_BUF;
+}
+
 int ns_output_write(struct ns_output *out, int budget_ms)
 {
 	uint64_t deadline = now_ms() + budget_ms;
@@ -201,8 +232,7 @@ int ns_output_write(struct ns_output *out, int budget_ms)
 				continue;
 			if (ready <= 0)
 				break;
-			if (left > PIPE_BUF)
-				left = PIPE_BUF;
+			left = whole_lines(out->backlog.buf + out->written, left);
 		}
 		n = write(out->fd, out->backlog.buf + out->written, left);
 		if (n < 0) {

@@ -75,6 +75,11 @@ void ns_output_line(struct ns_output *out, const char *text);
 /* Renders @rec and queues it. */
 void ns_output_record(struct ns_output *out, const struct ns_record *rec);
 /*
+ * Renders @rec, a record about the output itself (a loss), and queues it
+ * even past the backlog's limit, so that it is not lost to what it reports.
+ */
+void ns_output_notice(struct ns_output *out, const struct ns_record *rec);
+/*
  * Writes as much of the backlog as the reader takes within @budget_ms
  * (0: only what it takes at once), never blocking past it. Returns out->err.
  */

@@ -165,6 +165,15 @@ struct ns_record {
 	struct ns_value values[NS_RECORD_MAX_VALUES];
 };
 
+/*
+ * Whether the record names a process: pid 0 with a name is the idle task
+ * (swapper/N), in whose context softirq work often runs.
+ */
+static inline bool ns_record_has_owner(const struct ns_record *rec)
+{
+	return rec->owner.pid || rec->owner.comm[0];
+}
+
 /* Whether the ECS source is the tuple's remote end (an accepted connection). */
 static inline bool ns_record_remote_is_source(const struct ns_record *rec)
 {

@@ -161,7 +161,7 @@ void ns_render_json(const struct ns_record *rec, const struct ns_json_run *run,
 	ns_json_str(&j, "@timestamp", ts);
 	add_event(&j, rec, run);
 	ns_json_str(&j, "host.name", run->host);
-	if (rec->owner.pid)
+	if (ns_record_has_owner(rec))
 		ns_json_u64(&j, "process.pid", rec->owner.pid);
 	if (rec->owner.comm[0])
 		ns_json_strn(&j, "process.name", rec->owner.comm, sizeof(rec->owner.comm));

@@ -4,8 +4,9 @@
  * value wider than its column pushes the rest of the line right rather than
  * being cut. Strings that come from the kernel or other processes are
  * escaped (lib/textsafe.h), so a crafted process name cannot drive the
- * terminal. What is not known shows as "-" ("?" for an unknown process), so
- * every line has the same number of fields.
+ * terminal. What is not known or does not apply shows as "-" ("?" for an
+ * unknown process), so every line has the same number of fields before the
+ * last column, which is free text and may be empty.
  */
 #include <stdio.h>
 #include <string.h>
@@ -125,7 +126,7 @@ static void add_cell(struct ns_strbuf *out, const struct ns_record *rec,
 		ns_strbuf_adds(out, rec->action);
 		break;
 	case NS_COL_PID:
-		if (rec->owner.pid)
+		if (ns_record_has_owner(rec))
 			ns_strbuf_add_u64(out, rec->owner.pid);
 		else
 			ns_strbuf_addc(out, '?');
@@ -157,6 +158,8 @@ static void add_cell(struct ns_strbuf *out, const struct ns_record *rec,
 			v = ns_record_find(rec, col->alt);
 		if (v)
 			add_value(out, v);
+		else if (col[1].header) /* the last column, free text, may stay empty */
+			ns_strbuf_addc(out, '-');
 		break;
 	}
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -217,6 +218,9 @@ int ns_session__drain(struct ns_session *s)
 int ns_session__stats(struct ns_session *s, struct ns_session_stats *out)
 {
 	struct bpf_map *errors = ns_session__map(s, "ns_errors");
+	struct bpf_map *first = ns_session__map(s, "ns_first_loss");
+	__u64 boot_ns = 0;
+	__u32 zero = 0;
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -224,6 +228,8 @@ int ns_session__stats(struct ns_session *s, struct ns_session_stats *out)
 	out->malformed = s->malformed;
 	for (__u32 key = 0; errors && !err && key < NS_ERR_MAX; key++)
 		err = ns_map_percpu_sum(bpf_map__fd(errors), &key, &out->kernel[key]);
+	if (!err && first && !bpf_map_lookup_elem(bpf_map__fd(first), &zero, &boot_ns) && boot_ns)
+		out->first_ring_loss_epoch_ns = boot_ns + s->dctx.boot_to_epoch_ns;
 	return err;
 }
 

@@ -50,6 +50,8 @@ struct ns_session_stats {
 	uint64_t records; /* events decoded and handed on */
 	uint64_t malformed; /* events too short or of no known family */
 	__u64 kernel[NS_ERR_MAX]; /* summed per-CPU error counters */
+	/* When the ring buffer first had no room (CLOCK_REALTIME ns), 0 if never. */
+	uint64_t first_ring_loss_epoch_ns;
 };
 
 /* The pseudo-hook of the typed-view build, refusable like a section. */

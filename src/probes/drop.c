@@ -118,9 +118,10 @@ static int drop_prepare(struct ns_session *s, struct bpf_object *obj)
 }
 
 /*
- * A packet that came in has the device it arrived on (skb_iif); one this
- * host sends has none, only the device it leaves by. A packet that came in
- * and was on its way out again (forwarded) has both.
+ * A packet that came in has the device it arrived on (skb_iif): nothing
+ * received lacks it past the driver, where the device is set. One this host
+ * sends has none, only the device it leaves by, once routed. A packet that
+ * came in and was on its way out again (forwarded) has both.
  */
 static void add_interfaces(struct ns_record *rec, const struct ns_drop_event *e)
 {
@@ -133,10 +134,11 @@ static void add_interfaces(struct ns_record *rec, const struct ns_drop_event *e)
 			ns_record_str(rec, NS_F_INGRESS_IFNAME, e->ifname);
 		if (!named || e->ifindex == e->iif)
 			return;
-	} else if (named) {
-		rec->direction = NS_DIR_EGRESS;
 	} else {
-		return;
+		/* Sent by this host; before routing (nftables output) it has no device yet. */
+		rec->direction = NS_DIR_EGRESS;
+		if (!named)
+			return;
 	}
 	ns_record_str(rec, NS_F_EGRESS_IFNAME, e->ifname);
 	ns_record_u64(rec, NS_F_EGRESS_IFINDEX, e->ifindex);

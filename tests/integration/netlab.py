@@ -117,7 +117,7 @@ class Peer:
             self.proc.wait()
 
 
-ACCOUNT = re.compile(r"(\d+) events delivered, (\d+) lost in the kernel, (\d+) not delivered")
+ACCOUNT = re.compile(r"(\d+) events? delivered, (\d+) lost in the kernel, (\d+) not delivered")
 
 
 def account(stderr):

@@ -105,6 +105,8 @@ def test_bad_input_is_one_clear_message(args, message):
     ("tcp", ["--interval", "86401", "--summary"], "1 to 86400"),
     ("tcp", ["--by", "remote"], "--by applies to --summary"),
     ("tcp", ["--summary", "--by", "port"], "invalid --by 'port'"),
+    ("tcp", ["--summary", "--by", "process,"], "invalid --by 'process,': a key is empty"),
+    ("tcp", ["--summary", "--by", "remote", "--by", "remote"], "'remote' is named twice"),
     ("tcp", ["--summary", "--count", "3"], "--count counts events"),
     ("tcp", ["--event", "connect"], "invalid --event 'connect': netsight tcp reports "
                                     "retransmit, retransmit_failed"),
@@ -113,6 +115,7 @@ def test_bad_input_of_other_commands(command, args, message):
     r = netsight(command, *args)
     assert r.returncode == 2, r
     assert message in r.stderr
+    assert f"Try 'netsight {command} --help'" in r.stderr
 
 
 @pytest.mark.parametrize("args,message", [
@@ -128,6 +131,7 @@ def test_drop_reasons_are_checked(args, message):
     r = netsight("drops", *args)
     assert r.returncode == 2, r
     assert message in r.stderr
+    assert "Try 'netsight drops --help'" in r.stderr
 
 
 @pytest.mark.parametrize("name", ["no_socket", "SKB_DROP_REASON_NO_SOCKET", "No_Socket"])

@@ -123,6 +123,23 @@ def test_local_and_remote_port(pair, netsight_bin, cleanup, tmp_path):
     assert len(client_side) == 2 * COUNT
 
 
+@pytest.mark.parametrize("filters, server, client", [
+    (["--local-port", "{p}", "--remote-port", "{p}"], 0, 0),
+    (["--port", "{p}", "--local-port", "{p}"], 2, 0),
+    (["--port", "{p}", "--remote-port", "{p}"], 0, 2),
+    (["--local-port", "{p}", "--local-port", "{q}"], 2, 0),
+], ids=["local-and-remote", "either-and-local", "either-and-remote", "local-or-local"])
+def test_different_port_filters_must_all_match(pair, netsight_bin, cleanup, tmp_path, filters,
+                                               server, client):
+    """Ports given to one option are alternatives; each option given must match."""
+    p, q = 5317, 5318
+    t = Traffic(cleanup, pair.b, pair.a, pair.b4, p, tmp_path)
+    events = traced(cleanup, netsight_bin, [t], *[f.format(p=p, q=q) for f in filters])
+    names = [e["process.name"] for e in events]
+    assert names.count(SERVER) == server * COUNT and names.count(CLIENT) == client * COUNT
+    assert len(events) == (server + client) * COUNT
+
+
 @pytest.mark.parametrize("which", ["ipv4", "ipv6"])
 def test_addr(pair, netsight_bin, cleanup, tmp_path, which):
     """--addr keeps connections with an end in the range, v4 or v6, and repeats add up."""

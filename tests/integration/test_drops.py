@@ -83,6 +83,32 @@ def test_netfilter_drop_rule(pair, netsight_bin, cleanup):
         assert e["network.netns"] == pair.b.inode()
 
 
+def test_netfilter_drop_on_the_way_out_is_egress(pair, netsight_bin, cleanup):
+    """Dropped at the output hook, before routing gives it a device: the
+    packet is still this host's, leaving (egress), owned by its sender."""
+    count, port = 4, 6003
+    pair.a.run("nft", "-f", "-", input=f"""
+        table inet nstest {{
+            chain out {{
+                type filter hook output priority 0; policy accept;
+                udp dport {port} counter drop
+            }}
+        }}""")
+    ns = drops(cleanup, netsight_bin, "--reason", "NETFILTER_DROP")
+    sender = trouble(cleanup, pair.a, "udp-send", "--addr", pair.b4, "--port", port,
+                     "--count", count, "--name", SENDER)
+    sender_pid = sender.result()["pid"]
+    settle()
+    events, _ = ns.events()
+    found = mine(events, "NETFILTER_DROP", port)
+    assert len(found) == count
+    for e in found:
+        assert e["network.direction"] == "egress", e
+        assert not any(k.startswith("observer.ingress.") for k in e), e
+        assert e["process.pid"] == sender_pid and e["drop.attribution"] == "owner", e
+        assert e["network.netns"] == pair.a.inode()
+
+
 @pytest.mark.parametrize("sink_first", [True, False], ids=["sink-before-start",
                                                          "sink-after-start"])
 def test_receive_buffer_overflow_is_the_sinks(pair, netsight_bin, cleanup, tmp_path,
@@ -165,10 +191,12 @@ def test_reason_filters(pair, netsight_bin, cleanup):
 
 def test_port_and_address_filters(pair, netsight_bin, cleanup):
     """A datagram that came in has its destination port on this host's end:
-    --local-port matches it, --remote-port does not; --addr matches either end."""
+    --local-port matches it, --remote-port does not; --addr matches either end.
+    Different port filters must all match."""
     port = 6007
-    local = drops(cleanup, netsight_bin, "--local-port", port)
+    local = drops(cleanup, netsight_bin, "--local-port", port, "--port", port)
     remote = drops(cleanup, netsight_bin, "--remote-port", port)
+    both = drops(cleanup, netsight_bin, "--local-port", port, "--remote-port", port)
     addr = drops(cleanup, netsight_bin, "--addr", pair.a4, "--port", port)
     other = drops(cleanup, netsight_bin, "--addr", "192.0.2.0/24", "--addr", "2001:db8::/32")
     trouble(cleanup, pair.a, "udp-send", "--addr", pair.b4, "--port", port, "--count", 3,
@@ -176,6 +204,7 @@ def test_port_and_address_filters(pair, netsight_bin, cleanup):
     settle()
     assert len(mine(local.events()[0], "NO_SOCKET", port)) == 3
     assert mine(remote.events()[0], "NO_SOCKET", port) == []
+    assert mine(both.events()[0], "NO_SOCKET", port) == []
     assert len(mine(addr.events()[0], "NO_SOCKET", port)) == 3
     assert mine(other.events()[0], "NO_SOCKET", port) == []
 

@@ -112,6 +112,32 @@ def test_stalled_reader_is_counted_not_delivered(netns, netsight_bin, cleanup):
     assert f"{undelivered} not written: the reader took nothing for 5 s" in err
 
 
+def test_stalled_reader_gets_only_whole_lines(netns, netsight_bin, cleanup):
+    """A reader that stalls past the limit and reads later finds whole lines
+    only: one JSON object per line, as many as were delivered."""
+    count = 300
+    ns = Piped(netsight_bin, "sleep 9; cat", "--port", 5710)
+    cleanup(ns)
+    storm(cleanup, netns, 5710, count)
+    ns.proc.send_signal(signal.SIGTERM)
+    code, out = ns.wait(timeout=30)
+    delivered, _, undelivered = account(ns.stderr())
+    assert code == NS_EXIT_LOST and undelivered > 0, ns.stderr()
+    assert out.endswith("\n")
+    assert len([json.loads(line) for line in out.splitlines()]) == delivered
+
+
+def test_count_is_not_lost_to_what_comes_after_it(netns, netsight_bin, cleanup):
+    """--count 5 with a 4K ring in a burst: the ring overflows only after the
+    5th event, with events the run did not want; nothing was lost."""
+    (_, text), (_, err), code = frozen_burst(cleanup, netns, netsight_bin, 5711, 100,
+                                             "-o", "json", "--count", "5")
+    assert code == 0, err
+    assert [json.loads(line)["event.kind"] for line in text.splitlines()] == ["event"] * 5
+    assert account(err) == (5, 0, 0)
+    assert "(--count) found the ring buffer full; not counted as lost" in err
+
+
 def test_second_signal_stops_writing_at_once(netns, netsight_bin, cleanup):
     count = 300
     ns = stalled(netsight_bin, cleanup, netns, 5703, count)

@@ -63,6 +63,7 @@ static void header_and_line(void **state)
 	ns_strbuf_release(&sb);
 }
 
+/* Fields that are not known or do not apply are "-", but for the last column. */
 static void unknown_owner_and_trailing_blanks(void **state)
 {
 	struct ns_record rec = sample();
@@ -77,7 +78,7 @@ static void unknown_owner_and_trailing_blanks(void **state)
 	ns_record_u64(&rec, NS_F_ERROR, 110); /* the first field wins */
 	ns_render_text(&rec, columns, &plain, &sb);
 	assert_string_equal(sb.buf,
-			    "01:02:03.007 close  ?     ?        10.1.2.3:8080        fin\n");
+			    "01:02:03.007 close  ?     ?        10.1.2.3:8080  -     fin\n");
 	ns_strbuf_release(&sb);
 }
 

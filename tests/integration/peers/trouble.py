@@ -29,7 +29,10 @@ def udp_send(args):
     say(f"ready {os.getpid()}")
     wait_for_file(args.start_file)
     for _ in range(args.count):
-        sock.sendto(b"u" * args.size, (args.addr, args.port))
+        try:
+            sock.sendto(b"u" * args.size, (args.addr, args.port))
+        except PermissionError:  # dropped on the way out (a netfilter rule)
+            pass
         if args.pause:
             time.sleep(args.pause)
     sock.close()
