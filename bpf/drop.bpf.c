@@ -36,6 +36,8 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	/* Rows are allocated as they come: nothing is held without --summary. */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, DROP_SUMMARY_MAX);
 	__type(key, struct ns_drop_key);
 	__type(value, struct ns_drop_count);

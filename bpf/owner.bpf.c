@@ -83,8 +83,13 @@ int BPF_PROG(owner_inet_sock_set_state, const struct sock *sk, int oldstate, int
 {
 	struct ns_owner *o;
 
-	/* close(), shutdown() and the like: the process using the socket. */
-	if (ns_sock_owned_by_user(sk) && owner_unclaimed(sk))
+	/*
+	 * close(), shutdown() and the like on an established connection: the
+	 * process using the socket (the only transitions an accepted socket
+	 * nobody has claimed yet can take in process context).
+	 */
+	if ((oldstate == TCP_ESTABLISHED || oldstate == TCP_CLOSE_WAIT) &&
+	    ns_sock_owned_by_user(sk) && owner_unclaimed(sk))
 		owner_used(sk);
 	if (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN) {
 		o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);

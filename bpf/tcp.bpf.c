@@ -70,6 +70,8 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	/* Rows are allocated as they come: nothing is held without --summary. */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, TCP_SUMMARY_MAX);
 	__type(key, struct ns_tcp_key);
 	__type(value, struct ns_tcp_counts);

@@ -215,6 +215,21 @@ static void add_commands(struct doctor *d, const struct family_state *states)
 	json_object_object_add(d->doc, "commands", cmds);
 }
 
+/* What every family together holds in the kernel, the event ring included. */
+static void add_map_memory(struct doctor *d, const struct ns_session *s,
+			   const struct ns_cli_opts *o)
+{
+	json_object *mem = json_object_new_object();
+	struct ns_map_memory m;
+
+	if (ns_session__map_memory(s, &m))
+		return;
+	json_object_object_add(mem, "bytes", json_object_new_uint64(m.bytes));
+	json_object_object_add(mem, "maps", json_object_new_uint64(m.maps));
+	json_object_object_add(mem, "ringbuf_bytes", json_object_new_uint64(o->ringbuf_size));
+	json_object_object_add(d->doc, "kernel_memory", mem);
+}
+
 /* Loads every family as the commands do, and records what became of each program. */
 static int probe_kernel(struct doctor *d, const struct ns_cli_opts *o)
 {
@@ -226,7 +241,7 @@ static int probe_kernel(struct doctor *d, const struct ns_cli_opts *o)
 					 { .name = "drop" },
 					 { .name = NULL } };
 	struct ns_session_opts sopts = {
-		.ringbuf_size = 1 << 20,
+		.ringbuf_size = o->ringbuf_size,
 		.refuse = o->refuse,
 		.quiet = true,
 		.keep_going = true,
@@ -242,6 +257,7 @@ static int probe_kernel(struct doctor *d, const struct ns_cli_opts *o)
 	ns_session__attach(s);
 	ns_session__for_each_family(s, add_family, d);
 	ns_session__for_each_family(s, note_family, states);
+	add_map_memory(d, s, o);
 	ns_session__free(s);
 	add_commands(d, states);
 	return 0;
@@ -303,6 +319,26 @@ static void print_text_probes(FILE *out, json_object *probes)
 	}
 }
 
+static void print_text_memory(FILE *out, json_object *doc)
+{
+	json_object *mem, *v;
+	double bytes, ring;
+	uint64_t maps;
+
+	if (!json_object_object_get_ex(doc, "kernel_memory", &mem))
+		return;
+	json_object_object_get_ex(mem, "bytes", &v);
+	bytes = json_object_get_uint64(v);
+	json_object_object_get_ex(mem, "maps", &v);
+	maps = json_object_get_uint64(v);
+	json_object_object_get_ex(mem, "ringbuf_bytes", &v);
+	ring = json_object_get_uint64(v);
+	fprintf(out,
+		"\nKernel memory: %.1f MiB in %llu BPF maps with every family loaded, of "
+		"which %.1f MiB event ring (--ringbuf-size); a command holds its families' share\n",
+		bytes / 1048576, (unsigned long long)maps, ring / 1048576);
+}
+
 static void print_text(FILE *out, struct doctor *d)
 {
 	json_object *kernel, *mounts, *cmds, *st, *checks;
@@ -329,6 +365,7 @@ static void print_text(FILE *out, struct doctor *d)
 	fprintf(out, "\nCommands:\n");
 	json_object_object_foreach(cmds, name, val)
 		fprintf(out, "  %-8s %s\n", name, json_object_get_string(val));
+	print_text_memory(out, d->doc);
 	if (!json_object_object_get_ex(d->doc, "self_test", &st))
 		return;
 	json_object_object_get_ex(st, "checks", &checks);

@@ -280,6 +280,18 @@ static void set_style(struct ns_output *out, const struct ns_cli_opts *o, struct
 	out->day = ns_format_day(o->time_format, ns_session__now_epoch(s), NULL, 0);
 }
 
+/* -v: what the run holds in the kernel. */
+static void log_map_memory(const struct ns_session *s, const struct ns_cli_opts *o)
+{
+	struct ns_map_memory m;
+
+	if (ns_session__map_memory(s, &m))
+		return;
+	ns_log(NS_LOG_DEBUG,
+	       "holding %.1f MiB of kernel memory in %zu BPF maps (event ring %.1f MiB)",
+	       m.bytes / 1048576.0, m.maps, o->ringbuf_size / 1048576.0);
+}
+
 int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family *const *families)
 {
 	struct ns_session_opts sopts = {
@@ -312,6 +324,7 @@ int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family
 	if (load(s, o->command, families))
 		goto out_free;
 	set_style(&out, o, s);
+	log_map_memory(s, o);
 	if (!o->summary)
 		ns_output_header(&out);
 	if (o->duration_s)

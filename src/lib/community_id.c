@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sha1.h>
@@ -39,6 +40,31 @@ static bool icmp_ports(bool v6, __u16 *sport, __u16 *dport)
 	return true;
 }
 
+/*
+ * A connection's events (connect, accept, both closes) share one flow: the
+ * last IDs computed, by hash input, so most events skip the SHA-1.
+ */
+#define CACHE_SLOTS 256
+#define INPUT_MAX (2 + 16 + 16 + 2 + 4)
+
+struct cache_slot {
+	unsigned char in[INPUT_MAX];
+	size_t n; /* 0: empty */
+	char id[NS_COMMUNITY_ID_LEN];
+};
+
+static struct cache_slot cache[CACHE_SLOTS];
+
+/* The slot for hash input @in (@n bytes): FNV-1a picks it. */
+static struct cache_slot *cached(const unsigned char *in, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ in[i]) * 16777619u;
+	return &cache[(h ^ h >> 16) % CACHE_SLOTS];
+}
+
 /* RFC 4648 base64 of @n bytes into @out, with padding and a NUL: 4 * ceil(n / 3) + 1 bytes. */
 static void base64(const unsigned char *in, size_t n, char *out)
 {
@@ -64,7 +90,8 @@ int ns_community_id(int family, const __u8 *saddr, const __u8 *daddr, __u8 proto
 	bool ports = proto == PROTO_TCP || proto == PROTO_UDP || proto == PROTO_SCTP ||
 		     proto == PROTO_ICMP || proto == PROTO_ICMPV6;
 	bool one_way = false, swap;
-	unsigned char in[2 + 16 + 16 + 2 + 4], digest[SHA1_DIGEST_LENGTH];
+	unsigned char in[INPUT_MAX], digest[SHA1_DIGEST_LENGTH];
+	struct cache_slot *slot;
 	SHA1_CTX sha;
 	size_t n = 0;
 	int cmp;
@@ -94,10 +121,16 @@ int ns_community_id(int family, const __u8 *saddr, const __u8 *daddr, __u8 proto
 		in[n++] = second >> 8;
 		in[n++] = second & 0xff;
 	}
-	SHA1Init(&sha);
-	SHA1Update(&sha, in, n);
-	SHA1Final(digest, &sha);
-	memcpy(buf, "1:", 2);
-	base64(digest, sizeof(digest), buf + 2);
+	slot = cached(in, n);
+	if (slot->n != n || memcmp(slot->in, in, n)) {
+		SHA1Init(&sha);
+		SHA1Update(&sha, in, n);
+		SHA1Final(digest, &sha);
+		memcpy(slot->id, "1:", 2);
+		base64(digest, sizeof(digest), slot->id + 2);
+		memcpy(slot->in, in, n);
+		slot->n = n;
+	}
+	memcpy(buf, slot->id, NS_COMMUNITY_ID_LEN);
 	return 0;
 }

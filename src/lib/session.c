@@ -233,6 +233,27 @@ int ns_session__stats(struct ns_session *s, struct ns_session_stats *out)
 	return err;
 }
 
+int ns_session__map_memory(const struct ns_session *s, struct ns_map_memory *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < s->nfams; i++) {
+		struct bpf_map *map;
+
+		if (!s->fams[i].obj)
+			continue;
+		bpf_object__for_each_map(map, s->fams[i].obj) {
+			int fd = bpf_map__fd(map), err;
+
+			if (fd < 0)
+				continue;
+			err = ns_map_memory_add(out, fd);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
 __u64 ns_session__now_epoch(const struct ns_session *s)
 {
 	return ns_boot_now() + s->dctx.boot_to_epoch_ns;

@@ -23,6 +23,7 @@
 #include <netsight/event.h>
 
 #include "lib/family.h"
+#include "lib/mapmem.h"
 #include "lib/progplan.h"
 
 struct bpf_link;
@@ -122,6 +123,8 @@ int ns_session__drain(struct ns_session *s);
 void ns_session__deliver(struct ns_session *s, const void *data, size_t size);
 
 int ns_session__stats(struct ns_session *s, struct ns_session_stats *out);
+/* Kernel memory of every map the loaded families hold, each counted once. 0 or -errno. */
+int ns_session__map_memory(const struct ns_session *s, struct ns_map_memory *out);
 const struct ns_config *ns_session__config(const struct ns_session *s);
 /* Network namespaces the start-up walk found (0: there was no walk). */
 size_t ns_session__netns_count(const struct ns_session *s);

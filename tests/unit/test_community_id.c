@@ -101,6 +101,27 @@ static void directions_agree(void **state)
 	assert_string_equal(a, "1:0bf7hyMJUwt3fMED7z8LIfRpBeo=");
 }
 
+/* Recently computed IDs are reused: thousands of other flows in between change nothing. */
+static void reused_ids_stay_right(void **state)
+{
+	const struct flow f = { AF_INET, "10.0.0.1", "10.0.0.2", 6, 40000, 443 };
+	char first[NS_COMMUNITY_ID_LEN], again[NS_COMMUNITY_ID_LEN], other[NS_COMMUNITY_ID_LEN];
+	__u8 s[4] = { 10, 0, 0, 1 }, d[4] = { 10, 0, 0, 2 };
+
+	(void)state;
+	id_of(&f, false, 0, first);
+	for (unsigned int port = 1; port < 5000; port++) {
+		assert_int_equal(
+			ns_community_id(AF_INET, s, d, 6, port, 443, 0, other, sizeof(other)), 0);
+		if (port != 40000)
+			assert_string_not_equal(other, first);
+	}
+	id_of(&f, true, 0, again);
+	assert_string_equal(again, first);
+	id_of(&f, false, 1, again); /* another seed, another ID */
+	assert_string_not_equal(again, first);
+}
+
 static void refusals(void **state)
 {
 	__u8 addr[16] = { 1 };
@@ -118,6 +139,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(published_examples),
 		cmocka_unit_test(directions_agree),
+		cmocka_unit_test(reused_ids_stay_right),
 		cmocka_unit_test(refusals),
 	};
 
