@@ -226,7 +226,8 @@ static void add_map_memory(struct doctor *d, const struct ns_session *s,
 		return;
 	json_object_object_add(mem, "bytes", json_object_new_uint64(m.bytes));
 	json_object_object_add(mem, "maps", json_object_new_uint64(m.maps));
-	json_object_object_add(mem, "ringbuf_bytes", json_object_new_uint64(o->ringbuf_size));
+	json_object_object_add(mem, "ringbuf_bytes",
+			       json_object_new_uint64(ns_cli_ringbuf_size(o, NULL)));
 	json_object_object_add(d->doc, "kernel_memory", mem);
 }
 
@@ -241,7 +242,7 @@ static int probe_kernel(struct doctor *d, const struct ns_cli_opts *o)
 					 { .name = "drop" },
 					 { .name = NULL } };
 	struct ns_session_opts sopts = {
-		.ringbuf_size = o->ringbuf_size,
+		.ringbuf_size = ns_cli_ringbuf_size(o, NULL),
 		.refuse = o->refuse,
 		.quiet = true,
 		.keep_going = true,

@@ -22,12 +22,6 @@
 #define NS_MAX_OPTIONS 64
 #define NS_LONG_ONLY_BASE 256
 #define NS_PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit kernels */
-/*
- * 2 MiB holds about 14,000 connection events: a tenth of a second of a
- * loopback connection storm while the reader is away. Resident memory counts
- * it twice (the reader maps the buffer twice, for records that wrap).
- */
-#define NS_DEFAULT_RINGBUF (2U << 20)
 #define NS_HELP_COLUMN 28
 #define NS_MAX_INTERVAL (24 * 3600)
 #define NS_MAX_DURATION (365 * 24 * 3600)
@@ -51,7 +45,7 @@ void ns_cli_defaults(struct ns_cli_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->format = NS_FORMAT_TEXT;
-	o->ringbuf_size = NS_DEFAULT_RINGBUF;
+	o->ringbuf_size = 0; /* the command's (ns_cli_ringbuf_size()) */
 	o->cfg.summary_by = NS_TCP_BY_DEFAULT;
 	if (env && *env)
 		o->refuse = env; /* checked whole by ns_cli_check() */
@@ -270,6 +264,21 @@ static int parse_duration(struct ns_cli_opts *o, const char *arg, char *err, siz
 			    "(a year)",
 			    arg, NS_MAX_DURATION);
 	return 0;
+}
+
+/*
+ * 2 MiB holds about 14,000 connection events: a tenth of a second of a
+ * loopback connection storm while the reader is away. Drops come in larger
+ * bursts (a flood) and get 8 MiB; summaries send no events. Resident memory
+ * counts the ring twice (the reader maps it twice, for records that wrap).
+ */
+uint64_t ns_cli_ringbuf_size(const struct ns_cli_opts *o, const struct ns_family *fam)
+{
+	if (o->ringbuf_size)
+		return o->ringbuf_size;
+	if (o->summary)
+		return NS_SUMMARY_RINGBUF;
+	return fam && fam->bursty ? NS_BURST_RINGBUF : NS_DEFAULT_RINGBUF;
 }
 
 static int parse_ringbuf(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
@@ -491,7 +500,8 @@ const struct ns_option ns_output_options[] = {
 	  "exit 0 even if events were lost (default: exit 3, after saying how many)",
 	  parse_allow_loss },
 	{ "ringbuf-size", 0, "BYTES",
-	  "kernel-to-user event buffer, a power of two from 4K to 1G (default 2M); the kernel "
+	  "kernel-to-user event buffer, a power of two from 4K to 1G (default 2M; 8M for drops, "
+	  "256K with --summary); the kernel "
 	  "keeps this much memory for the whole run. Larger absorbs longer bursts",
 	  parse_ringbuf },
 	{ "verbose", 'v', NULL, "more diagnostics; twice for libbpf's debug log", parse_verbose },

@@ -37,7 +37,7 @@ struct ns_cli_opts {
 	struct ns_config cfg;
 	enum ns_format format;
 	uint64_t duration_s; /* 0: until interrupted */
-	uint64_t ringbuf_size;
+	uint64_t ringbuf_size; /* --ringbuf-size; 0: the command's default */
 	uint64_t interval_s; /* summary tables: 0 only at exit */
 	uint64_t count; /* stop after this many events; 0: no limit */
 	enum ns_time_format time_format; /* --timestamp */
@@ -114,5 +114,12 @@ void ns_cli_defaults(struct ns_cli_opts *o);
 int ns_cli_parse(const struct ns_command *cmd, int argc, char **argv, struct ns_cli_opts *o,
 		 char *err, size_t errlen);
 void ns_cli_help(const struct ns_command *cmd, FILE *out);
+
+#define NS_DEFAULT_RINGBUF (2U << 20)
+#define NS_BURST_RINGBUF (8U << 20)
+#define NS_SUMMARY_RINGBUF (256U << 10)
+
+/* The event ring's size in bytes for a run of family @fam's command (may be NULL). */
+uint64_t ns_cli_ringbuf_size(const struct ns_cli_opts *o, const struct ns_family *fam);
 
 #endif /* NETSIGHT_CLI_OPTIONS_H */

@@ -281,7 +281,7 @@ static void set_style(struct ns_output *out, const struct ns_cli_opts *o, struct
 }
 
 /* -v: what the run holds in the kernel. */
-static void log_map_memory(const struct ns_session *s, const struct ns_cli_opts *o)
+static void log_map_memory(const struct ns_session *s, uint64_t ring)
 {
 	struct ns_map_memory m;
 
@@ -289,14 +289,14 @@ static void log_map_memory(const struct ns_session *s, const struct ns_cli_opts 
 		return;
 	ns_log(NS_LOG_DEBUG,
 	       "holding %.1f MiB of kernel memory in %zu BPF maps (event ring %.1f MiB)",
-	       m.bytes / 1048576.0, m.maps, o->ringbuf_size / 1048576.0);
+	       m.bytes / 1048576.0, m.maps, ring / 1048576.0);
 }
 
 int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family *const *families)
 {
 	struct ns_session_opts sopts = {
 		.cfg = o->cfg,
-		.ringbuf_size = o->ringbuf_size,
+		.ringbuf_size = ns_cli_ringbuf_size(o, families[0]),
 		.on_record = o->summary ? NULL : on_record,
 		.refuse = o->refuse,
 	};
@@ -314,8 +314,9 @@ int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family
 	out.abort = &abort_writing;
 	ns_report_init(&run.report, &out, o->command);
 	sopts.ctx = &run;
-	sopts.cfg.wakeup_bytes = o->ringbuf_size / NS_WAKEUP_FRACTION;
+	sopts.cfg.wakeup_bytes = sopts.ringbuf_size / NS_WAKEUP_FRACTION;
 	sopts.cfg.flags |= ns_families_config_flags(families);
+	sopts.without_accept_owners = o->summary && families[0]->summary_without_accept_owners;
 	s = ns_session__new(&sopts);
 	if (!s) {
 		fprintf(stderr, "netsight: %s\n", strerror(errno));
@@ -324,7 +325,7 @@ int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family
 	if (load(s, o->command, families))
 		goto out_free;
 	set_style(&out, o, s);
-	log_map_memory(s, o);
+	log_map_memory(s, sopts.ringbuf_size);
 	if (!o->summary)
 		ns_output_header(&out);
 	if (o->duration_s)

@@ -80,6 +80,12 @@ struct ns_prog_spec {
 	 * that one works, losing this one changes nothing.
 	 */
 	const char *backs;
+	/*
+	 * It finds the process of an accepted socket before that socket's close:
+	 * left out for runs that say they need no such thing
+	 * (ns_session_opts.without_accept_owners).
+	 */
+	bool accept_owner;
 };
 
 struct ns_family {
@@ -89,6 +95,10 @@ struct ns_family {
 	const struct ns_prog_spec *programs;
 	/* NS_CFG_* bits every object needs when this family runs. */
 	__u32 config_flags;
+	/* Its events come in floods: a larger event ring by default. */
+	bool bursty;
+	/* Its --summary needs no accepted socket's process before the socket closes. */
+	bool summary_without_accept_owners;
 
 	/* After loading, before attaching: fill maps (may be NULL). */
 	int (*prepare)(struct ns_session *s, struct bpf_object *obj);

@@ -75,6 +75,12 @@ int ns_progplan_init(struct ns_progplan *p, const struct ns_family *fam, size_t 
 	return 0;
 }
 
+void ns_progplan_leave_out(struct ns_progplan *p, size_t i)
+{
+	p->progs[i].wanted = false;
+	p->progs[i].standby = false;
+}
+
 int ns_progplan_find(const struct ns_progplan *p, const char *name)
 {
 	for (size_t i = 0; i < p->n; i++)

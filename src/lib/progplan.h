@@ -72,6 +72,8 @@ bool ns_refused_program(const struct ns_refusals *r, const char *name, const cha
  */
 int ns_progplan_init(struct ns_progplan *p, const struct ns_family *fam, size_t n,
 		     const char *const *names, const char *const *hooks, const bool *autoload);
+/* Leaves program @i out: not loaded, and not missed (its status stays OK). */
+void ns_progplan_leave_out(struct ns_progplan *p, size_t i);
 /* The index of program @name, or -1. */
 int ns_progplan_find(const struct ns_progplan *p, const char *name);
 

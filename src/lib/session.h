@@ -39,6 +39,8 @@ struct ns_session_opts {
 	const char *refuse;
 	/* No warnings about fallbacks (the caller reports them itself). */
 	bool quiet;
+	/* Leave out the programs that find accepted sockets' processes (accept_owner). */
+	bool without_accept_owners;
 	/*
 	 * A family that cannot attach a required program is unloaded and the
 	 * others attached anyway (for reports); ns_session__attach() still

@@ -191,6 +191,9 @@ static int load_family(struct ns_session *s, struct loaded_family *lf)
 	err = open_object(s, lf, false, &skel);
 	if (!err)
 		err = init_plan(lf, ops->object(skel));
+	for (size_t i = 0; !err && s->opts.without_accept_owners && i < lf->plan.n; i++)
+		if (lf->plan.progs[i].spec && lf->plan.progs[i].spec->accept_owner)
+			ns_progplan_leave_out(&lf->plan, i);
 	if (!err && ns_progplan_resolve(&lf->plan, &s->refusals, tp_args, s))
 		err = ns_session_required_failed(s, lf);
 	for (size_t round = 0; !err && round <= lf->plan.n; round++) {

@@ -313,6 +313,9 @@ const struct ns_family ns_drop_family = {
 	.name = "drop",
 	NS_FAMILY_SKELETON_OPS(drop),
 	.programs = drop_programs,
+	.bursty = true,
+	/* Counting by reason and location: a connection's process at its close will do. */
+	.summary_without_accept_owners = true,
 	.prepare = drop_prepare,
 	.release = drop_release,
 	.summarize = drop_summarize,

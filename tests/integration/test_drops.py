@@ -275,3 +275,34 @@ def test_list_reasons_needs_no_privileges(netsight_bin):
     assert {"NO_SOCKET", "NETFILTER_DROP", "TCP_LISTEN_OVERFLOW", "NOT_SPECIFIED"} <= set(names)
     assert not any(n.startswith("SKB_DROP_REASON_") for n in names)
     assert "MAX" not in names
+
+
+ACCEPT_OWNERS = {"owner_getpeername4", "owner_getpeername6", "owner_sock_send_length",
+                 "owner_sock_recv_length", "owner_tcp_rcv_space_adjust"}
+
+
+def programs_of(pid):
+    """Names of the BPF programs process @pid holds: its program and link
+    descriptors name them by id in /proc/PID/fdinfo."""
+    ids = set()
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                ids |= {int(l.split()[1]) for l in f if l.startswith("prog_id:")}
+        except OSError:
+            continue
+    progs = json.loads(run("bpftool", "prog", "show", "-j").stdout)
+    return {p["name"] for p in progs if p["id"] in ids}
+
+
+@pytest.mark.parametrize("args, loaded", [(["--summary"], False), ([], True)],
+                         ids=["summary", "events"])
+def test_summary_leaves_accept_owners_out(netsight_bin, cleanup, args, loaded):
+    """Counting by reason needs no accepted socket's process before its close:
+    drops --summary leaves out the programs that run on every send and receive."""
+    ns = Netsight(netsight_bin, "drops", *args)
+    cleanup(ns)
+    mine = programs_of(ns.proc.pid)
+    assert "drop_kfree_skb" in mine or "drop_kfree_skb_norx" in mine, mine
+    assert "owner_inet_sock_set_state" in mine
+    assert bool(mine & ACCEPT_OWNERS) == loaded, mine

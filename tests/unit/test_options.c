@@ -45,7 +45,11 @@ static void defaults(void **state)
 	(void)state;
 	assert_int_equal(parse(&o, (const char *[]){ NULL }), 0);
 	assert_int_equal(o.format, NS_FORMAT_TEXT);
-	assert_int_equal(o.ringbuf_size, 2 << 20);
+	assert_int_equal(o.ringbuf_size, 0); /* the command's default */
+	assert_int_equal(ns_cli_ringbuf_size(&o, NULL), 2 << 20);
+	o.summary = true;
+	assert_int_equal(ns_cli_ringbuf_size(&o, NULL), 256 << 10);
+	o.summary = false;
 	assert_int_equal(o.duration_s, 0);
 	assert_int_equal(o.cfg.npids, 0);
 	assert_int_equal(o.cfg.family, 0);
