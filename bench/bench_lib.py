@@ -220,3 +220,10 @@ def process_footprint(pid):
             seen.add(info.get("map_id"))
             maps += int(info.get("memlock", 0))
     return rss, maps
+
+
+def write_summary(path, summary):
+    """The summary as JSON at @path, if one was asked for (--json)."""
+    if path:
+        with open(path, "w") as f:
+            json.dump(summary, f, indent=2)

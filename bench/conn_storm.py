@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 from bench_lib import (Mode, Namespace, add_binary_args, binaries, compare, netsight_modes,
-                       netsight_summary)
+                       netsight_summary, write_summary)
 
 
 def main():
@@ -55,9 +55,7 @@ def main():
         summary = compare(modes, storm, args.rounds, "conns", lost)
     finally:
         ns.close()
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(summary, f, indent=2)
+    write_summary(args.json, summary)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ import re
 import subprocess
 import sys
 
-from bench_lib import add_binary_args, binaries, netsight_modes, Mode, Namespace, compare, netsight_summary
+from bench_lib import (Mode, Namespace, add_binary_args, binaries, compare, netsight_modes,
+                       netsight_summary, write_summary)
 
 
 def main():
@@ -53,9 +54,7 @@ def main():
         summary = compare(modes, storm, args.rounds, "drops", lost)
     finally:
         ns.close()
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(summary, f, indent=2)
+    write_summary(args.json, summary)
 
 
 if __name__ == "__main__":

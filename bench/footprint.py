@@ -5,14 +5,14 @@ memory and the kernel memory of its BPF maps (the memlock the kernel charges
 for them, ring buffers included), after a short connection storm so that
 everything it touches under load is counted. libbpf-tools tcplife beside."""
 import argparse
-import json
 import os
 import shutil
 import subprocess
 import sys
 import time
 
-from bench_lib import Mode, Namespace, add_binary_args, binaries, netsight_modes, process_footprint
+from bench_lib import (Mode, Namespace, add_binary_args, binaries, netsight_modes,
+                       process_footprint, write_summary)
 
 COMMANDS = [("conns", ["conns", "-o", "json"]),
             ("tcp", ["tcp", "-o", "json"]),
@@ -53,9 +53,7 @@ def main():
             print(f"{mode.name:<28} {rss / MIB:>7.1f}MiB {maps / MIB:>7.1f}MiB", flush=True)
     finally:
         ns.close()
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(summary, f, indent=2)
+    write_summary(args.json, summary)
 
 
 if __name__ == "__main__":

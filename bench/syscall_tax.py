@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 
-from bench_lib import Mode, add_binary_args, binaries, compare, netsight_modes
+from bench_lib import Mode, add_binary_args, binaries, compare, netsight_modes, write_summary
 
 COMMANDS = [("conns", ["conns", "-o", "json"]),
             ("tcp", ["tcp", "-o", "json"]),
@@ -46,9 +46,7 @@ def main():
         return {"rate": 1e9 / r["ns_per_call"], "units": r["calls"]}
 
     summary = compare(modes, loop, args.rounds, "calls")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(summary, f, indent=2)
+    write_summary(args.json, summary)
 
 
 if __name__ == "__main__":

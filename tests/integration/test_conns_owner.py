@@ -121,38 +121,35 @@ def test_new_connections_to_a_listener_opened_before_start(pair, netsight_bin, c
     assert all(e["tcp.preexisting"] is False for e in server_side if "tcp.preexisting" in e)
 
 
-@pytest.mark.parametrize("expect", [50, 0], ids=["reads-first", "writes-first"])
-def test_accept_without_peer_address_names_the_server(pair, netsight_bin, cleanup, expect):
-    """accept(fd, NULL, NULL): the first read or write names the server."""
-    count, port = 5, 5104 + (expect == 0)
-    ns = start(cleanup, netsight_bin)
+def served(cleanup, pair, binary, port, count, send, *server_args):
+    """@count connections sending @send bytes and getting 60 back, to a server
+    in pair.b run with @server_args, traced: (events, the server's result)."""
+    ns = start(cleanup, binary)
     srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", count,
-               "--expect", expect, "--reply", 60, "--no-peer-address", "--name", SERVER)
+               "--expect", send, "--reply", 60, "--name", SERVER, *server_args)
     cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
-               "--count", count, "--send", expect, "--expect", 60, "--name", CLIENT)
+               "--count", count, "--send", send, "--expect", 60, "--name", CLIENT)
     cli.result()
     s = srv.result()
     settle()
-    events, _ = ns.events()
-    accepts = on_port(events, port, "accept")
-    assert len(accepts) == count
+    return ns.events()[0], s
+
+
+@pytest.mark.parametrize("expect", [50, 0], ids=["reads-first", "writes-first"])
+def test_accept_without_peer_address_names_the_server(pair, netsight_bin, cleanup, expect):
+    """accept(fd, NULL, NULL): the first read or write names the server."""
+    count, port = 5, 5105 + (expect == 0)
+    events, s = served(cleanup, pair, netsight_bin, port, count, expect, "--no-peer-address")
+    assert len(on_port(events, port, "accept")) == count
     server_side = [e for e in on_port(events, port) if e["network.direction"] == "ingress"]
     assert len(server_side) == 2 * count
     assert {(e["process.pid"], e["process.name"]) for e in server_side} == {(s["pid"], SERVER)}
 
 
 def test_prefork_workers_without_peer_address(pair, netsight_bin, cleanup):
-    count, port = 6, 5106
-    ns = start(cleanup, netsight_bin)
-    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", count,
-               "--expect", 5, "--reply", 7, "--mode", "prefork", "--workers", 2,
-               "--no-peer-address", "--name", SERVER)
-    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
-               "--count", count, "--send", 5, "--expect", 7, "--name", CLIENT)
-    cli.result()
-    s = srv.result()
-    settle()
-    events, _ = ns.events()
+    count, port = 6, 5107
+    events, s = served(cleanup, pair, netsight_bin, port, count, 5, "--mode", "prefork",
+                       "--workers", 2, "--no-peer-address")
     accepts = on_port(events, port, "accept")
     assert len(accepts) == count
     assert {e["process.pid"] for e in accepts} <= set(s["children"])
@@ -163,17 +160,9 @@ def test_fork_after_accept_without_peer_address_names_the_first_user(pair, netsi
                                                                      cleanup):
     """Nothing shows who called accept(fd, NULL, NULL) before the socket was
     handed on: the child that uses it first is named (README, ownership)."""
-    count, port = 3, 5107
-    ns = start(cleanup, netsight_bin)
-    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", count,
-               "--expect", 50, "--reply", 60, "--mode", "fork-after-accept",
-               "--no-peer-address", "--name", SERVER)
-    cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
-               "--count", count, "--send", 50, "--expect", 60, "--name", CLIENT)
-    cli.result()
-    s = srv.result()
-    settle()
-    events, _ = ns.events()
+    count, port = 3, 5108
+    events, s = served(cleanup, pair, netsight_bin, port, count, 50, "--mode",
+                       "fork-after-accept", "--no-peer-address")
     accepts = on_port(events, port, "accept")
     assert sorted(e["process.pid"] for e in accepts) == sorted(s["children"])
 

@@ -31,6 +31,18 @@ def mine(events, reason, port):
             if e["drop.reason"] == reason and e.get("destination.port") == port]
 
 
+def nft_drop_udp(ns, hook, port):
+    """A counting nftables rule in namespace @ns (table inet nstest, gone with
+    the namespace) that drops UDP to @port at @hook."""
+    ns.run("nft", "-f", "-", input=f"""
+        table inet nstest {{
+            chain c {{
+                type filter hook {hook} priority 0; policy accept;
+                udp dport {port} counter drop
+            }}
+        }}""")
+
+
 def test_udp_to_a_closed_port_is_no_socket(pair, netsight_bin, cleanup):
     count, port = 7, 6001
     ns = drops(cleanup, netsight_bin)
@@ -57,13 +69,7 @@ def test_udp_to_a_closed_port_is_no_socket(pair, netsight_bin, cleanup):
 
 def test_netfilter_drop_rule(pair, netsight_bin, cleanup):
     count, port = 5, 6002
-    pair.b.run("nft", "-f", "-", input=f"""
-        table inet nstest {{
-            chain in {{
-                type filter hook input priority 0; policy accept;
-                udp dport {port} counter drop
-            }}
-        }}""")
+    nft_drop_udp(pair.b, "input", port)
     ns = drops(cleanup, netsight_bin, "--reason", "NETFILTER_DROP")
     sender = trouble(cleanup, pair.a, "udp-send", "--addr", pair.b4, "--port", port,
                      "--count", count, "--name", SENDER)
@@ -87,13 +93,7 @@ def test_netfilter_drop_on_the_way_out_is_egress(pair, netsight_bin, cleanup):
     """Dropped at the output hook, before routing gives it a device: the
     packet is still this host's, leaving (egress), owned by its sender."""
     count, port = 4, 6003
-    pair.a.run("nft", "-f", "-", input=f"""
-        table inet nstest {{
-            chain out {{
-                type filter hook output priority 0; policy accept;
-                udp dport {port} counter drop
-            }}
-        }}""")
+    nft_drop_udp(pair.a, "output", port)
     ns = drops(cleanup, netsight_bin, "--reason", "NETFILTER_DROP")
     sender = trouble(cleanup, pair.a, "udp-send", "--addr", pair.b4, "--port", port,
                      "--count", count, "--name", SENDER)
