@@ -200,6 +200,9 @@ static void on_record(const struct ns_record *rec, const struct ns_family *fam, 
 	}
 	run->events++;
 	ns_output_record(run->out, rec);
+	/* A large drain is written as it goes, so the backlog stays small. */
+	if (run->out->backlog.len - run->out->written > NS_OUTPUT_FLUSH_BYTES)
+		ns_output_write(run->out, 0);
 	if (run->o->count && run->events >= run->o->count) {
 		run->count_reached = true;
 		run->report.count_reached_epoch_ns = rec->epoch_ns;

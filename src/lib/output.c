@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +29,12 @@ int ns_output_init(struct ns_output *out, int fd, enum ns_format format,
 	out->format = format;
 	out->columns = columns;
 	out->backlog_limit = NS_OUTPUT_BACKLOG_DEFAULT;
-	/* A pipe takes at most PIPE_BUF bytes without blocking once poll() says it can. */
-	out->chunked = fstat(fd, &st) || !S_ISREG(st.st_mode);
+	/*
+	 * A pipe takes at most PIPE_BUF bytes without blocking once poll() says
+	 * it can, a socket or terminal may take part of a write; files and other
+	 * devices (/dev/null) take everything.
+	 */
+	out->chunked = fstat(fd, &st) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || isatty(fd);
 	ns_strbuf_init(&out->line);
 	ns_strbuf_init(&out->backlog);
 	if (gethostname(out->host, sizeof(out->host) - 1))
@@ -184,7 +189,15 @@ static void compact(struct ns_output *out)
 {
 	size_t keep = out->backlog.len - out->written;
 
-	if (!keep) {
+	if (!keep && out->backlog.cap > NS_OUTPUT_KEEP_BYTES) {
+		/* A burst is over: give its memory back rather than keep it for the next. */
+		ns_strbuf_release(&out->backlog);
+		ns_strbuf_init(&out->backlog);
+		free(out->ends);
+		out->ends = NULL;
+		out->ends_cap = 0;
+		malloc_trim(0);
+	} else if (!keep) {
 		ns_strbuf_reset(&out->backlog);
 	} else {
 		memmove(out->backlog.buf, out->backlog.buf + out->written, keep);

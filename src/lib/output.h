@@ -34,6 +34,10 @@ enum ns_undelivered {
 
 #define NS_OUTPUT_BACKLOG_DEFAULT (64U << 20)
 #define NS_OUTPUT_STALL_MS 5000
+/* Pending output past this is written out while events are still being read. */
+#define NS_OUTPUT_FLUSH_BYTES (256U << 10)
+/* An emptied backlog that grew past this (a slow reader) gives its memory back. */
+#define NS_OUTPUT_KEEP_BYTES (4U << 20)
 
 struct ns_output {
 	int fd;
