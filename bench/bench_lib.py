@@ -160,11 +160,16 @@ def run_round(mode, storm):
 def compare(modes, storm, rounds, unit, lost=None):
     """Runs every mode once per round, rotating the order, then one round per
     tracer with kernel.bpf_stats_enabled. Prints a table of medians and returns
-    it as a dict. lost(mode, stderr) -> events lost, or None if not reported."""
+    it as a dict. lost(mode, stderr) -> events lost, or None if not reported.
+
+    A mode's ratio is the median over rounds of its rate divided by the
+    baseline's in the same round: the machine's speed drifts between rounds
+    more than a tracer costs, and a round's modes run next to each other."""
     results, bpf = [], {}
     for i in range(rounds):
         for mode in modes[i % len(modes):] + modes[:i % len(modes)]:
             r = run_round(mode, storm)
+            r["round"] = i
             if lost:
                 r["lost"] = lost(mode, r.get("stderr", ""))
             results.append(r)
@@ -174,14 +179,14 @@ def compare(modes, storm, rounds, unit, lost=None):
         for mode in modes:
             if mode.prefixes:
                 bpf[mode.name] = run_round(mode, storm)
-    base = median([r["rate"] for r in results if r["mode"] == modes[0].name])
+    base = {r["round"]: r["rate"] for r in results if r["mode"] == modes[0].name}
     print(f"\n{'mode':<34} {unit + '/s':>11} {'ratio':>6} {'cpu/event':>10} {'lost':>9} "
           f"{'bpf/' + unit:>10}")
     summary = {}
     for mode in modes:
         mine = [r for r in results if r["mode"] == mode.name]
         rate = median([r["rate"] for r in mine])
-        row = {"rate": rate, "ratio": rate / base}
+        row = {"rate": rate, "ratio": median([r["rate"] / base[r["round"]] for r in mine])}
         cells = ["", "", ""]
         if mode.argv and mode.events:
             events = sum(r["units"] for r in mine) * mode.events
@@ -194,7 +199,7 @@ def compare(modes, storm, rounds, unit, lost=None):
             row["bpf_ns_per_unit"] = bpf[mode.name]["bpf_ns"] / max(bpf[mode.name]["units"], 1)
             cells[2] = f"{row['bpf_ns_per_unit']:.0f}ns"
         summary[mode.name] = row
-        print(f"{mode.name:<34} {rate:>11.0f} {rate / base:>6.3f} {cells[0]:>10} {cells[1]:>9} "
+        print(f"{mode.name:<34} {rate:>11.0f} {row['ratio']:>6.3f} {cells[0]:>10} {cells[1]:>9} "
               f"{cells[2]:>10}")
     return summary
 
