@@ -50,7 +50,13 @@ enum ns_event_type {
 	X(SUMMARY_FULL, "summary_full", 0,                                                    \
 	  "updates counted only in totals (the in-kernel summary table was full)")            \
 	X(LISTENER_STORAGE, "listener_storage", 0,                                            \
-	  "listening sockets not watched for overflows (socket storage allocation failed)")
+	  "listening sockets not watched for overflows (socket storage allocation failed)")   \
+	X(NESTED_EVENTS, "nested_runs", 1,                                                    \
+	  "program runs the kernel skipped, their events missing: the tracepoint fired "      \
+	  "again on a CPU where the program was already running (an interrupt within it)")    \
+	X(NESTED_OWNERS, "nested_owner_runs", 0,                                              \
+	  "ownership updates the kernel skipped: the tracepoint fired again on a CPU where "  \
+	  "the owner program was already running")
 
 enum ns_error {
 #define NS_X(id, name, lost, desc) NS_ERR_##id,

@@ -215,6 +215,34 @@ int ns_session__drain(struct ns_session *s)
 	return n < 0 ? n : 0;
 }
 
+/*
+ * Runs the kernel skipped: a program is not run again on a CPU where it is
+ * already running (kernel/trace/bpf_trace.c, __bpf_trace_run(): an interrupt
+ * during a run whose softirq hits the same tracepoint), and counts it in the
+ * program's recursion_misses (Linux 5.12+).
+ */
+static void add_nested_runs(const struct ns_session *s, struct ns_session_stats *out)
+{
+	for (size_t i = 0; i < s->nfams; i++) {
+		bool owner = !strcmp(s->fams[i].fam->name, "owner");
+		struct bpf_program *prog;
+
+		if (!s->fams[i].obj)
+			continue;
+		bpf_object__for_each_program(prog, s->fams[i].obj) {
+			struct bpf_prog_info info;
+			__u32 len = sizeof(info);
+			int fd = bpf_program__fd(prog);
+
+			memset(&info, 0, sizeof(info));
+			if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+				continue;
+			out->kernel[owner ? NS_ERR_NESTED_OWNERS : NS_ERR_NESTED_EVENTS] +=
+				info.recursion_misses;
+		}
+	}
+}
+
 int ns_session__stats(struct ns_session *s, struct ns_session_stats *out)
 {
 	struct bpf_map *errors = ns_session__map(s, "ns_errors");
@@ -230,6 +258,8 @@ int ns_session__stats(struct ns_session *s, struct ns_session_stats *out)
 		err = ns_map_percpu_sum(bpf_map__fd(errors), &key, &out->kernel[key]);
 	if (!err && first && !bpf_map_lookup_elem(bpf_map__fd(first), &zero, &boot_ns) && boot_ns)
 		out->first_ring_loss_epoch_ns = boot_ns + s->dctx.boot_to_epoch_ns;
+	if (!err)
+		add_nested_runs(s, out);
 	return err;
 }
 
