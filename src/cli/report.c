@@ -25,6 +25,7 @@ void ns_report_init(struct ns_report *r, struct ns_output *out, const char *comm
 struct loss_ctx {
 	struct ns_report *r;
 	struct ns_session *s;
+	const struct ns_session_stats *st; /* the counters the losses come from */
 };
 
 /*
@@ -42,11 +43,9 @@ static void on_loss(int source, uint64_t count, void *ctx)
 	struct loss_ctx *lc = ctx;
 	struct ns_report *r = lc->r;
 	bool events = ns_loss_is_events(source);
-	struct ns_session_stats st;
 	struct ns_record rec;
 
-	if (source == NS_ERR_RINGBUF_FULL && r->count_reached_epoch_ns &&
-	    !ns_session__stats(lc->s, &st) && lost_after_count(r, &st))
+	if (source == NS_ERR_RINGBUF_FULL && lost_after_count(r, lc->st))
 		return;
 	if (events && source != NS_LOSS_OUTPUT_BACKLOG)
 		r->kernel_events_lost += count;
@@ -79,10 +78,14 @@ static void warn_losses(struct ns_report *r)
 
 int ns_report_losses(struct ns_report *r, struct ns_session *s, bool final)
 {
-	struct loss_ctx lc = { .r = r, .s = s };
+	struct ns_session_stats st;
+	struct loss_ctx lc = { .r = r, .s = s, .st = &st };
 	uint64_t now = ns_boot_now();
-	int err = ns_losses_check(&r->losses, s, r->out, on_loss, &lc);
+	int err = ns_session__stats(s, &st);
 	bool pending = false;
+
+	if (!err)
+		ns_losses_check(&r->losses, &st, r->out, on_loss, &lc);
 
 	for (int i = 0; i < NS_LOSS_SOURCES; i++)
 		pending |= r->unwarned[i] != 0;

@@ -48,24 +48,18 @@ const char *ns_loss_remedy(int source)
 	}
 }
 
-int ns_losses_check(struct ns_losses *l, struct ns_session *s, const struct ns_output *out,
-		    ns_loss_fn fn, void *ctx)
+void ns_losses_check(struct ns_losses *l, const struct ns_session_stats *st,
+		     const struct ns_output *out, ns_loss_fn fn, void *ctx)
 {
-	struct ns_session_stats st;
-	int err = ns_session__stats(s, &st);
-
-	if (err)
-		return err;
 	for (int i = 0; i < NS_ERR_MAX; i++) {
-		if (st.kernel[i] <= l->kernel[i])
+		if (st->kernel[i] <= l->kernel[i])
 			continue;
-		fn(i, st.kernel[i] - l->kernel[i], ctx);
-		l->kernel[i] = st.kernel[i];
+		fn(i, st->kernel[i] - l->kernel[i], ctx);
+		l->kernel[i] = st->kernel[i];
 	}
 	if (out && out->undelivered[NS_UNDELIVERED_BACKLOG] > l->backlog) {
 		fn(NS_LOSS_OUTPUT_BACKLOG, out->undelivered[NS_UNDELIVERED_BACKLOG] - l->backlog,
 		   ctx);
 		l->backlog = out->undelivered[NS_UNDELIVERED_BACKLOG];
 	}
-	return 0;
 }

@@ -15,7 +15,7 @@
 
 #include "lib/output.h"
 
-struct ns_session;
+struct ns_session_stats;
 
 /* Loss sources: the kernel's error counters (enum ns_error), then the output's. */
 #define NS_LOSS_OUTPUT_BACKLOG NS_ERR_MAX
@@ -29,9 +29,9 @@ struct ns_losses {
 /* Called per source (NS_ERR_* or NS_LOSS_OUTPUT_BACKLOG) with how much it grew. */
 typedef void (*ns_loss_fn)(int source, uint64_t count, void *ctx);
 
-/* Reports, through @fn, what each source added since the last call. 0 or -errno. */
-int ns_losses_check(struct ns_losses *l, struct ns_session *s, const struct ns_output *out,
-		    ns_loss_fn fn, void *ctx);
+/* Reports, through @fn, what each source added since the last call, from @st and @out. */
+void ns_losses_check(struct ns_losses *l, const struct ns_session_stats *st,
+		     const struct ns_output *out, ns_loss_fn fn, void *ctx);
 
 /* Whether @source counts whole events lost (else: detail of events that went out). */
 bool ns_loss_is_events(int source);
