@@ -10,6 +10,8 @@
  *    accept() asking for the peer's address, or the first process that sends,
  *    receives or closes on it. The claim is also when the accept event is
  *    reported, if the connection family asks for them;
+ *  - afterwards, each process that sends or receives data on a socket
+ *    becomes its user (owner_io()), the opener staying as it was;
  *  - sockets open before start-up: owner_iter_tcp, fed by user space with the
  *    owner of every socket inode found under /proc.
  */
@@ -117,35 +119,60 @@ int BPF_PROG(owner_inet_sock_set_state, const struct sock *sk, int oldstate, int
 }
 
 /*
- * Every sendmsg()/recvmsg() of every socket passes here (net/socket.c,
- * Linux 6.3+), in the caller's context; after one compare for sockets that
- * are not TCP or already have their owner.
+ * A process sends or receives data on @sk (process context): it claims a
+ * provisional owner, or becomes the user of an owned one. Every sendmsg()
+ * and recvmsg() of every socket passes here, so the common case is a
+ * protocol check, a storage lookup and a pid compare; the owner is written
+ * only when the user changes.
  */
+static __always_inline void owner_io(const struct sock *sk)
+{
+	__u8 protocol = sk ? sk->sk_protocol : 0;
+	struct ns_owner *o;
+
+	if (protocol != NS_IPPROTO_TCP && protocol != NS_IPPROTO_UDP)
+		return;
+	if (sk->sk_type != (protocol == NS_IPPROTO_TCP ? NS_SOCK_STREAM : NS_SOCK_DGRAM))
+		return;
+	o = bpf_sk_storage_get(&ns_owners, (struct sock *)sk, 0, 0);
+	if (!o) {
+		if (protocol == NS_IPPROTO_TCP && (ns_fallbacks & NS_FB_OWNER_SEED))
+			owner_used(sk);
+		return;
+	}
+	if (o->flags & NS_OWNER_PROVISIONAL) {
+		owner_used(sk);
+		return;
+	}
+	if (o->pid != bpf_get_current_pid_tgid() >> 32)
+		ns_owner_set_user(o);
+}
+
+/* Every sendmsg()/recvmsg() returns through these (net/socket.c, Linux 6.3+). */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(owner_sock_send_length, struct sock *sk, int ret, int flags)
 {
-	if (owner_unclaimed(sk))
-		owner_used(sk);
+	owner_io(sk);
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(owner_sock_recv_length, struct sock *sk, int ret, int flags)
 {
-	if (owner_unclaimed(sk))
-		owner_used(sk);
+	owner_io(sk);
 	return 0;
 }
 
 /*
  * Before Linux 6.3: tcp_rcv_space_adjust() runs each time received data is
- * copied to the process (tcp_recvmsg_locked(), under lock_sock()).
+ * copied to the process (tcp_recvmsg_locked(), under lock_sock()). Senders
+ * that never receive keep the socket's previous user there.
  */
 SEC("?tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(owner_tcp_rcv_space_adjust, struct sock *sk)
 {
-	if (owner_unclaimed(sk) && ns_sock_owned_by_user(sk))
-		owner_used(sk);
+	if (ns_sock_owned_by_user(sk))
+		owner_io(sk);
 	return 0;
 }
 

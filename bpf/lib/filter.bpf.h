@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The common filters (--pid, --comm, --cgroup, --port, --local-port,
- * --remote-port, --addr, -4/-6, --event), applied before an event is
+ * The common filters (--pid, --comm, --cgroup, --container, --port,
+ * --local-port, --remote-port, --addr, -4/-6, --event), applied before an event is
  * reserved so filtered events cost no ring buffer space. The configuration
  * is read-only data, so the verifier sees the counts as constants and a
  * filter that is off costs nothing.
@@ -10,6 +10,17 @@
 #define NETSIGHT_FILTER_BPF_H
 
 #include "common.bpf.h"
+
+/*
+ * --container: the cgroups of the containers asked for, kept current by user
+ * space as containers come and go (cgroup id -> 1).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NS_FILTER_CGROUPS_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} ns_filter_cgroups SEC(".maps");
 
 static __always_inline bool ns_filter_pid(__u32 pid)
 {
@@ -123,11 +134,15 @@ static __always_inline bool ns_filter_tuple(const struct ns_tuple *t, bool rever
 /* @o may be NULL (owner unknown): it then fails every owner filter. */
 static __always_inline bool ns_filter_owner(const struct ns_owner *o)
 {
-	if (!ns_cfg.npids && !ns_cfg.ncomms && !ns_cfg.ncgroups)
+	if (!ns_cfg.npids && !ns_cfg.ncomms && !ns_cfg.ncgroups &&
+	    !(ns_cfg.flags & NS_CFG_CONTAINER_FILTER))
 		return true;
 	if (!o)
 		return false;
 	if (ns_cfg.ncgroups && !(o->flags & NS_OWNER_IN_CGROUP))
+		return false;
+	if ((ns_cfg.flags & NS_CFG_CONTAINER_FILTER) &&
+	    !bpf_map_lookup_elem(&ns_filter_cgroups, &o->cgroup_id))
 		return false;
 	return ns_filter_pid(o->pid) && ns_filter_comm(o->comm);
 }

@@ -3,6 +3,12 @@
  * Socket ownership: which process a socket belongs to, recorded when that is
  * knowable in process context and read by every family from any context.
  *
+ * A socket has two processes: its opener, the caller of connect() or
+ * accept(), and its user, the process that most recently sent or received
+ * data on it. They differ when a socket is handed on (accept-then-fork
+ * servers, connection pools, SCM_RIGHTS, socket activation); events after
+ * connect and accept name the user (owner_io() in bpf/owner.bpf.c).
+ *
  * ns_owners is socket-local storage, so the kernel frees an entry with its
  * socket and nothing can leak. BPF_F_CLONE copies a listener's entry into each
  * child it creates: an accepted socket starts out owned by the listener's
@@ -85,18 +91,32 @@ static __always_inline void ns_renamed_reused(__u32 pid)
 		bpf_map_delete_elem(&ns_renamed, &pid);
 }
 
-static __always_inline void ns_owner_from_current(struct ns_owner *o)
+/*
+ * The current process becomes @o's user: pid, name, cgroup and the cgroup
+ * filter's verdict. The other flags and the opener stay.
+ */
+static __always_inline void ns_owner_set_user(struct ns_owner *o)
 {
 	const struct task_struct *task = ns_view(struct task_struct, bpf_get_current_task());
 
 	o->pid = bpf_get_current_pid_tgid() >> 32;
 	ns_renamed_reused(o->pid);
 	o->cgroup_id = bpf_get_current_cgroup_id();
-	o->flags = 0;
+	o->flags &= ~NS_OWNER_IN_CGROUP;
 	/* The process's name, as ps shows it: the thread group leader's. */
 	NS_RD_INTO(&o->comm, task, group_leader, comm);
 	if (ns_current_in_cgroups())
 		o->flags |= NS_OWNER_IN_CGROUP;
+}
+
+/* The current process opens a socket: it is @o's user and its opener. */
+static __always_inline void ns_owner_from_current(struct ns_owner *o)
+{
+	o->flags = 0;
+	ns_owner_set_user(o);
+	o->opener_pid = o->pid;
+	o->pad = 0;
+	__builtin_memcpy(o->opener_comm, o->comm, NS_COMM_LEN);
 }
 
 static __always_inline struct ns_owner *ns_owner_storage(const struct sock *sk, __u64 flags)
@@ -108,7 +128,7 @@ static __always_inline struct ns_owner *ns_owner_storage(const struct sock *sk, 
 	return o;
 }
 
-/* The owner's name, as it is now if its process was renamed since. */
+/* The names of the owner's user and opener, as they are now if renamed since. */
 static __always_inline void ns_owner_rename(struct ns_owner *o)
 {
 	__u32 zero = 0, *seen = bpf_map_lookup_elem(&ns_exec_seen, &zero);
@@ -119,6 +139,11 @@ static __always_inline void ns_owner_rename(struct ns_owner *o)
 	name = bpf_map_lookup_elem(&ns_renamed, &o->pid);
 	if (name)
 		__builtin_memcpy(o->comm, name->comm, NS_COMM_LEN);
+	if (!o->opener_pid || o->opener_pid == o->pid)
+		return;
+	name = bpf_map_lookup_elem(&ns_renamed, &o->opener_pid);
+	if (name)
+		__builtin_memcpy(o->opener_comm, name->comm, NS_COMM_LEN);
 }
 
 static __always_inline struct ns_owner *ns_owner_find(const struct sock *sk)

@@ -12,7 +12,6 @@
 
 #define NS_ETH_P_IP 0x0800
 #define NS_ETH_P_IPV6 0x86DD
-#define NS_IPPROTO_UDP 17
 #define NS_IPPROTO_UDPLITE 136
 #define NS_IPPROTO_SCTP 132
 #define NS_IPV4_HDR_LEN 20

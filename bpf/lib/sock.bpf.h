@@ -13,7 +13,9 @@
 #define NS_AF_INET 2
 #define NS_AF_INET6 10
 #define NS_IPPROTO_TCP 6
+#define NS_IPPROTO_UDP 17
 #define NS_SOCK_STREAM 1
+#define NS_SOCK_DGRAM 2
 
 static __always_inline bool ns_ipv6_is_v4mapped(const __u8 *a)
 {

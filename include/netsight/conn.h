@@ -77,7 +77,7 @@ struct ns_conn_held {
 };
 
 _Static_assert(sizeof(struct ns_conn_stats) == 24, "ns_conn_stats layout");
-_Static_assert(sizeof(struct ns_conn_event) == 144, "ns_conn_event layout");
-_Static_assert(sizeof(struct ns_conn_held) == 152, "ns_conn_held layout");
+_Static_assert(sizeof(struct ns_conn_event) == 168, "ns_conn_event layout");
+_Static_assert(sizeof(struct ns_conn_held) == 176, "ns_conn_held layout");
 
 #endif /* NETSIGHT_CONN_H */

@@ -65,8 +65,8 @@ struct ns_drop_count {
 	__u8 pad[7];
 };
 
-_Static_assert(sizeof(struct ns_drop_event) == 136, "ns_drop_event layout");
+_Static_assert(sizeof(struct ns_drop_event) == 160, "ns_drop_event layout");
 _Static_assert(sizeof(struct ns_drop_key) == 24, "ns_drop_key layout");
-_Static_assert(sizeof(struct ns_drop_count) == 48, "ns_drop_count layout");
+_Static_assert(sizeof(struct ns_drop_count) == 72, "ns_drop_count layout");
 
 #endif /* NETSIGHT_DROP_H */

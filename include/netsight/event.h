@@ -21,6 +21,11 @@
 #define NS_MAX_CGROUPS 4
 #define NS_MAX_PORTS 16
 #define NS_MAX_CIDRS 8
+#define NS_MAX_CONTAINERS 4
+/* A --container id or prefix: up to 64 hex digits, NUL-padded. */
+#define NS_CONTAINER_ARG_LEN 68
+/* cgroups the --container filter holds (the container's and those nested in it). */
+#define NS_FILTER_CGROUPS_MAX 4096
 
 /*
  * Event types: one per record layout. The name is used in diagnostics only;
@@ -75,12 +80,21 @@ enum ns_owner_flag {
 	NS_OWNER_IN_CGROUP = 1U << 2,
 };
 
-/* The process that owns a socket, recorded in process context. pid 0: unknown. */
+/*
+ * The process a socket belongs to, recorded in process context. pid 0:
+ * unknown. pid, comm and cgroup_id are the socket's current user: the process
+ * that most recently sent or received data on it. opener_pid and opener_comm
+ * name the caller of connect() or accept() (listen(), or socket() for UDP),
+ * 0 when that is unknown (a socket open before start-up).
+ */
 struct ns_owner {
 	__u64 cgroup_id;
 	__u32 pid;
 	__u32 flags;
 	char comm[NS_COMM_LEN];
+	__u32 opener_pid;
+	__u32 pad;
+	char opener_comm[NS_COMM_LEN];
 };
 
 /*
@@ -154,8 +168,15 @@ struct ns_config {
 	/* Wake the reader once this much is pending; 0: wake for every event. */
 	__u32 wakeup_bytes;
 	__u32 flags; /* enum ns_config_flag */
-	__u32 summary_by; /* tcp --summary: enum ns_tcp_by */
+	__u32 summary_by; /* --by: enum ns_tcp_by, enum ns_latency_by */
+	__u32 max_groups; /* latency: groups per reading; 0: the family's maximum */
 	__u32 pad2;
+	/*
+	 * --container: ids or prefixes, for user space, which keeps the ids of
+	 * their cgroups in the map ns_filter_cgroups (NS_CFG_CONTAINER_FILTER).
+	 */
+	__u32 ncontainers;
+	char containers[NS_MAX_CONTAINERS][NS_CONTAINER_ARG_LEN];
 };
 
 enum ns_config_flag {
@@ -163,6 +184,8 @@ enum ns_config_flag {
 	NS_CFG_SUMMARY = 1U << 0,
 	/* Report accept events (the owner family sees accepted sockets claimed). */
 	NS_CFG_ACCEPT_EVENTS = 1U << 1,
+	/* Only owners whose cgroup is in ns_filter_cgroups (--container). */
+	NS_CFG_CONTAINER_FILTER = 1U << 2,
 };
 
 /*
@@ -181,10 +204,10 @@ enum ns_fallback {
 	NS_FB_LISTEN_SEED = 1U << 3,
 };
 
-_Static_assert(sizeof(struct ns_owner) == 32, "ns_owner layout");
+_Static_assert(sizeof(struct ns_owner) == 56, "ns_owner layout");
 _Static_assert(sizeof(struct ns_tuple) == 40, "ns_tuple layout");
 _Static_assert(sizeof(struct ns_event_hdr) == 24, "ns_event_hdr layout");
 _Static_assert(sizeof(struct ns_cidr) == 20, "ns_cidr layout");
-_Static_assert(sizeof(struct ns_config) == 504, "ns_config layout");
+_Static_assert(sizeof(struct ns_config) == 512 + 4 * NS_CONTAINER_ARG_LEN, "ns_config layout");
 
 #endif /* NETSIGHT_EVENT_H */

@@ -134,8 +134,8 @@ struct ns_tcp_counts {
 	struct ns_owner owner;
 };
 
-_Static_assert(sizeof(struct ns_tcp_event) == 120, "ns_tcp_event layout");
+_Static_assert(sizeof(struct ns_tcp_event) == 144, "ns_tcp_event layout");
 _Static_assert(sizeof(struct ns_tcp_key) == 32, "ns_tcp_key layout");
-_Static_assert(sizeof(struct ns_tcp_counts) == 8 * NS_TCPC_MAX + 32, "ns_tcp_counts layout");
+_Static_assert(sizeof(struct ns_tcp_counts) == 8 * NS_TCPC_MAX + 56, "ns_tcp_counts layout");
 
 #endif /* NETSIGHT_TCP_H */

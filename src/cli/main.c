@@ -37,6 +37,9 @@ static int run_command(const struct ns_command *cmd, int argc, char **argv)
 
 	ns_cli_defaults(&o);
 	o.command = cmd->name;
+	o.summary = cmd->aggregates;
+	if (cmd->default_by)
+		o.cfg.summary_by = cmd->default_by;
 	ret = ns_cli_parse(cmd, argc, argv, &o, err, sizeof(err));
 	if (ret > 0)
 		return NS_EXIT_OK;

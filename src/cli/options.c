@@ -3,6 +3,7 @@
  * Option parsing and --help from one table per command, and the options
  * shared by the stream commands (filters, output).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "cli/options.h"
+#include "lib/containers.h"
 #include "lib/family.h"
 #include "lib/parse.h"
 #include "lib/progplan.h"
@@ -222,6 +224,41 @@ static int parse_cgroup(struct ns_cli_opts *o, const char *arg, char *err, size_
 	return fail(err, errlen, ret, "invalid --cgroup '%s': %s", arg, strerror(-ret));
 }
 
+/*
+ * --container ID: a container id or a prefix of one, as docker ps shows them.
+ * A prefix that names several running containers is refused, like docker
+ * does; one that names none yet is kept, for a container that starts later.
+ */
+static int parse_container(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	struct ns_container_matches m;
+	char id[NS_CONTAINER_ARG_LEN] = "";
+	__u32 n = o->cfg.ncontainers;
+
+	if (!ns_container_id_valid(arg))
+		return fail(err, errlen, -EINVAL,
+			    "invalid --container '%.80s': a container id is 1 to %d hex digits "
+			    "(docker ps, crictl ps and podman ps show them)",
+			    arg, NS_CONTAINER_ID_LEN);
+	for (size_t i = 0; arg[i]; i++)
+		id[i] = (char)tolower((unsigned char)arg[i]);
+	for (__u32 i = 0; i < n; i++)
+		if (!strcmp(o->cfg.containers[i], id))
+			return 0;
+	if (n == NS_MAX_CONTAINERS)
+		return fail(err, errlen, -E2BIG, "too many --container options: at most %d",
+			    NS_MAX_CONTAINERS);
+	if (!ns_containers_find(id, &m) && m.n > 1)
+		return fail(err, errlen, -EINVAL,
+			    "--container '%s' is ambiguous: it starts the ids of %zu containers "
+			    "(%.12s, %.12s%s); give more of the id",
+			    id, m.n, m.ids[0], m.ids[1], m.n > 2 ? ", ..." : "");
+	memcpy(o->cfg.containers[n], id, sizeof(id));
+	o->cfg.ncontainers = n + 1;
+	o->cfg.flags |= NS_CFG_CONTAINER_FILTER;
+	return 0;
+}
+
 static int set_family(struct ns_cli_opts *o, int family, char *err, size_t errlen)
 {
 	if (o->family_set && o->cfg.family != family)
@@ -398,6 +435,42 @@ static int parse_refuse(struct ns_cli_opts *o, const char *arg, char *err, size_
 	return 0;
 }
 
+int ns_cli_parse_by(struct ns_cli_opts *o, const char *arg, const struct ns_key_name *keys,
+		    char *err, size_t errlen)
+{
+	char list[128], known[160] = "";
+	size_t len = strlen(arg), used = 0;
+	char *save = NULL;
+
+	for (const struct ns_key_name *k = keys; k->name && used < sizeof(known); k++)
+		used += snprintf(known + used, sizeof(known) - used, "%s%s", used ? ", " : "",
+				 k->name);
+	if (!len || arg[0] == ',' || arg[len - 1] == ',' || strstr(arg, ",,"))
+		return fail(err, errlen, -EINVAL, "invalid --by '%.60s': a key is empty", arg);
+	if (len >= sizeof(list))
+		return fail(err, errlen, -EINVAL, "invalid --by '%.60s...': too long", arg);
+	if (!o->by_set)
+		o->cfg.summary_by = 0;
+	o->by_set = true;
+	snprintf(list, sizeof(list), "%s", arg);
+	for (char *key = strtok_r(list, ",", &save); key; key = strtok_r(NULL, ",", &save)) {
+		const struct ns_key_name *k;
+
+		for (k = keys; k->name; k++)
+			if (!strcmp(key, k->name))
+				break;
+		if (!k->name)
+			return fail(
+				err, errlen, -EINVAL,
+				"invalid --by '%.60s': expected %s (or several, comma-separated)",
+				key, known);
+		if (o->cfg.summary_by & k->bit)
+			return fail(err, errlen, -EINVAL, "invalid --by: '%s' is named twice", key);
+		o->cfg.summary_by |= k->bit;
+	}
+	return 0;
+}
+
 int ns_cli_check(const struct ns_cli_opts *o, char *err, size_t errlen)
 {
 	struct ns_refusals r;
@@ -440,11 +513,18 @@ const struct ns_option ns_summary_options[] = {
 	{ NULL },
 };
 
+const struct ns_option ns_interval_options[] = {
+	{ "interval", 0, "SECONDS", "also print the last SECONDS' tables every SECONDS",
+	  parse_interval },
+	{ NULL },
+};
+
 const struct ns_option ns_filter_options[] = {
-	{ "pid", 'p', "PID", "only sockets owned by process PID (repeatable, up to 16)",
+	{ "pid", 'p', "PID",
+	  "only sockets process PID uses (the last to send or receive on them; repeatable, up to 16)",
 	  parse_pid },
 	{ "comm", 'c', "NAME",
-	  "only sockets owned by processes named NAME, its first 15 bytes as the kernel keeps "
+	  "only sockets used by processes named NAME, its first 15 bytes as the kernel keeps "
 	  "them (repeatable, up to 8)",
 	  parse_comm },
 	{ "port", 0, "PORT", "only connections or packets with PORT on either end (repeatable)",
@@ -458,9 +538,13 @@ const struct ns_option ns_filter_options[] = {
 	  "repeatable, up to 8)",
 	  parse_addr },
 	{ "cgroup", 0, "PATH",
-	  "only sockets owned by processes in the cgroup v2 directory PATH or below "
+	  "only sockets used by processes in the cgroup v2 directory PATH or below "
 	  "(repeatable, up to 4)",
 	  parse_cgroup },
+	{ "container", 0, "ID",
+	  "only sockets used by processes of the container whose id starts with ID (Docker, "
+	  "containerd, CRI-O, Podman; repeatable, up to 4); followed as it restarts",
+	  parse_container },
 	{ "ipv4", '4', NULL, "only IPv4 (including IPv4-mapped IPv6)", parse_ipv4 },
 	{ "ipv6", '6', NULL, "only IPv6", parse_ipv6 },
 	{ "event", 0, "NAME",
@@ -504,6 +588,21 @@ const struct ns_option ns_output_options[] = {
 	  "256K with --summary); the kernel "
 	  "keeps this much memory for the whole run. Larger absorbs longer bursts",
 	  parse_ringbuf },
+	{ "verbose", 'v', NULL, "more diagnostics; twice for libbpf's debug log", parse_verbose },
+	{ NULL },
+};
+
+const struct ns_option ns_table_output_options[] = {
+	{ "output", 'o', "FORMAT", "text (histograms, default) or json (one object per row)",
+	  parse_output },
+	{ "duration", 0, "SECONDS", "stop after SECONDS (default: run until Ctrl-C)",
+	  parse_duration },
+	{ "timestamp", 0, "FORMAT",
+	  "text: the time in table titles as 'local' time of day (default), 'utc', or 'iso'",
+	  parse_timestamp },
+	{ "wide", 'w', NULL, "text: room for any IPv6 address", parse_wide },
+	{ "allow-loss", 0, NULL, "exit 0 even if samples were lost (default: exit 3)",
+	  parse_allow_loss },
 	{ "verbose", 'v', NULL, "more diagnostics; twice for libbpf's debug log", parse_verbose },
 	{ NULL },
 };

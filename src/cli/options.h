@@ -87,6 +87,10 @@ struct ns_command {
 	const char *examples;
 	/* Runs without root: it checks what it needs itself. */
 	bool self_checking;
+	/* Always aggregates in the kernel (as --summary): no events, tables only. */
+	bool aggregates;
+	/* Its --by default (ns_config.summary_by); 0: tcp's. */
+	__u32 default_by;
 	int (*run)(const struct ns_cli_opts *o);
 };
 
@@ -94,15 +98,32 @@ struct ns_command {
 extern const struct ns_option ns_filter_options[];
 extern const struct ns_option ns_output_options[];
 extern const struct ns_option ns_summary_options[];
+/* --interval alone, for commands that always aggregate. */
+extern const struct ns_option ns_interval_options[];
 extern const struct ns_option ns_kernel_options[];
 /* --output and --verbose alone, for commands that do not trace. */
 extern const struct ns_option ns_format_options[];
+/* Output options of commands that only aggregate: no --count, no event ring size. */
+extern const struct ns_option ns_table_output_options[];
 
 /*
  * Checks combinations a single option cannot see (--interval without
  * --summary). 0, or -EINVAL with a message in @err.
  */
 int ns_cli_check(const struct ns_cli_opts *o, char *err, size_t errlen);
+
+/* A --by key and its bit in ns_config.summary_by; a NULL name ends a table. */
+struct ns_key_name {
+	const char *name;
+	__u32 bit;
+};
+
+/*
+ * --by KEYS, comma-separated or repeated: the first --by replaces the
+ * default. 0, or -EINVAL with a message in @err.
+ */
+int ns_cli_parse_by(struct ns_cli_opts *o, const char *arg, const struct ns_key_name *keys,
+		    char *err, size_t errlen);
 
 /* Sets the defaults every command starts from (and NETSIGHT_REFUSE from the environment). */
 void ns_cli_defaults(struct ns_cli_opts *o);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/report.h"
+#include "lib/histogram.h"
 #include "lib/session.h"
 #include "lib/units.h"
 
@@ -121,17 +122,25 @@ static void collect_row(const struct ns_record *rec, const struct ns_family *fam
 	rows->v[rows->n++] = *rec;
 }
 
+/* What a row counts: its count, or its histogram's samples. */
 static __u64 row_count(const struct ns_record *rec)
 {
 	const struct ns_value *v = ns_record_find(rec, NS_F_COUNT);
 
-	return v ? v->u64 : 0;
+	if (v)
+		return v->u64;
+	v = ns_record_find(rec, NS_F_HISTOGRAM);
+	return v ? v->hist->count : 0;
 }
 
-static int by_count_desc(const void *a, const void *b)
+/* By rank, then the largest count first. */
+static int by_rank_and_count(const void *a, const void *b)
 {
+	const struct ns_record *ra = a, *rb = b;
 	__u64 x = row_count(a), y = row_count(b);
 
+	if (ra->rank != rb->rank)
+		return ra->rank < rb->rank ? -1 : 1;
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
@@ -151,7 +160,7 @@ int ns_report_summary(struct ns_report *r, struct ns_session *s, const char *wha
 		free(rows.v);
 		return err;
 	}
-	qsort(rows.v, rows.n, sizeof(*rows.v), by_count_desc);
+	qsort(rows.v, rows.n, sizeof(*rows.v), by_rank_and_count);
 	for (size_t i = 0; i < rows.n; i++)
 		total += row_count(&rows.v[i]);
 	if (out->format == NS_FORMAT_TEXT) {

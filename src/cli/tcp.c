@@ -12,55 +12,15 @@
 
 static const struct ns_family *const tcp_families[] = { &ns_tcp_family, NULL };
 
-static const struct {
-	const char *name;
-	__u32 bit;
-} by_keys[] = {
+static const struct ns_key_name by_keys[] = {
 	{ "remote", NS_TCP_BY_REMOTE },		  { "service", NS_TCP_BY_SERVICE },
 	{ "remote-port", NS_TCP_BY_REMOTE_PORT }, { "local-port", NS_TCP_BY_LOCAL_PORT },
-	{ "process", NS_TCP_BY_PROCESS },
+	{ "process", NS_TCP_BY_PROCESS },	  { NULL, 0 },
 };
 
-/* "--by remote,process" or "--by remote --by process": the first --by replaces the default. */
 static int parse_by(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
 {
-	char list[128];
-	char *save = NULL;
-
-	size_t len = strlen(arg);
-
-	if (!len || arg[0] == ',' || arg[len - 1] == ',' || strstr(arg, ",,")) {
-		snprintf(err, errlen, "invalid --by '%s': a key is empty", arg);
-		return -EINVAL;
-	}
-	if (!o->by_set)
-		o->cfg.summary_by = 0;
-	o->by_set = true;
-	snprintf(list, sizeof(list), "%s", arg);
-	for (char *key = strtok_r(list, ",", &save); key; key = strtok_r(NULL, ",", &save)) {
-		size_t i;
-
-		for (i = 0; i < sizeof(by_keys) / sizeof(by_keys[0]); i++)
-			if (!strcmp(key, by_keys[i].name))
-				break;
-		if (i == sizeof(by_keys) / sizeof(by_keys[0])) {
-			snprintf(err, errlen,
-				 "invalid --by '%s': expected remote, service, remote-port, "
-				 "local-port or process (or several, comma-separated)",
-				 key);
-			return -EINVAL;
-		}
-		if (o->cfg.summary_by & by_keys[i].bit) {
-			snprintf(err, errlen, "invalid --by: '%s' is named twice", key);
-			return -EINVAL;
-		}
-		o->cfg.summary_by |= by_keys[i].bit;
-	}
-	if (!o->cfg.summary_by) {
-		snprintf(err, errlen, "invalid --by '%s': name at least one key", arg);
-		return -EINVAL;
-	}
-	return 0;
+	return ns_cli_parse_by(o, arg, by_keys, err, errlen);
 }
 
 static int run_tcp(const struct ns_cli_opts *o)

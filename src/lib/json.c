@@ -154,3 +154,21 @@ void ns_json_str_array(struct ns_json *j, const char *k, const char *const *vals
 	}
 	ns_strbuf_addc(j->out, ']');
 }
+
+void ns_json_pair_array(struct ns_json *j, const char *k, const char *ka, const uint64_t *a,
+			const char *kb, const uint64_t *b, size_t n)
+{
+	key(j, k);
+	ns_strbuf_addc(j->out, '[');
+	for (size_t i = 0; i < n; i++) {
+		struct ns_json item = { .out = j->out, .empty = true };
+
+		if (i)
+			ns_strbuf_addc(j->out, ',');
+		ns_strbuf_addc(j->out, '{');
+		ns_json_u64(&item, ka, a[i]);
+		ns_json_u64(&item, kb, b[i]);
+		ns_strbuf_addc(j->out, '}');
+	}
+	ns_strbuf_addc(j->out, ']');
+}

@@ -36,6 +36,9 @@ void ns_json_millis(struct ns_json *j, const char *key, uint64_t ns);
 void ns_json_fixed(struct ns_json *j, const char *key, double val, int decimals);
 void ns_json_bool(struct ns_json *j, const char *key, bool val);
 /* An array of @n strings. */
+/* "k":[{"ka":a[0],"kb":b[0]},...]: @n objects of two integers each. */
+void ns_json_pair_array(struct ns_json *j, const char *k, const char *ka, const uint64_t *a,
+			const char *kb, const uint64_t *b, size_t n);
 void ns_json_str_array(struct ns_json *j, const char *key, const char *const *vals, size_t n);
 
 #endif /* NETSIGHT_JSON_H */

@@ -86,3 +86,11 @@ const struct ns_value *ns_record_find(const struct ns_record *rec, enum ns_field
 			return &rec->values[i];
 	return NULL;
 }
+
+void ns_record_hist(struct ns_record *rec, enum ns_field id, const struct ns_histogram *val)
+{
+	struct ns_value *v = slot(rec, id);
+
+	if (v)
+		v->hist = val;
+}

@@ -19,6 +19,9 @@
 
 #include <netsight/event.h>
 
+struct ns_cgroup_identity;
+struct ns_histogram;
+
 enum ns_kind {
 	NS_KIND_U64,
 	NS_KIND_I64,
@@ -30,6 +33,8 @@ enum ns_kind {
 	NS_KIND_KADDR, /* kernel text address, shown as "function+0xoffset" */
 	NS_KIND_KEYWORD, /* a number that ECS defines as a keyword: a JSON string */
 	NS_KIND_ERRNO, /* a positive errno: JSON error.code (its name) and error.message */
+	/* struct ns_histogram: JSON <key>.buckets, <key>.count, <key>.sum_us */
+	NS_KIND_HISTOGRAM,
 };
 
 /*
@@ -67,7 +72,15 @@ enum ns_kind {
 	X(LISTEN_OVERFLOWS, "tcp.listen_overflows", NULL, NS_KIND_U64, NULL)             \
 	X(SUMMARY_SCOPE, "summary.scope", NULL, NS_KIND_STR, NULL)                       \
 	X(LOSS_SOURCE, "netsight.loss.source", NULL, NS_KIND_STR, NULL)                  \
-	X(MESSAGE, "message", NULL, NS_KIND_STR, NULL)
+	X(MESSAGE, "message", NULL, NS_KIND_STR, NULL)                                   \
+	X(LATENCY_METRIC, "latency.metric", NULL, NS_KIND_STR, NULL)                     \
+	X(GROUP, "netsight.group", NULL, NS_KIND_STR, NULL)                              \
+	X(HISTOGRAM, "histogram", NULL, NS_KIND_HISTOGRAM, NULL)                         \
+	X(LATENCY_MIN, "latency.min_us", NULL, NS_KIND_U64, NULL)                        \
+	X(LATENCY_MAX, "latency.max_us", NULL, NS_KIND_U64, NULL)                        \
+	X(LATENCY_P50, "latency.p50_us", NULL, NS_KIND_U64, NULL)                        \
+	X(LATENCY_P90, "latency.p90_us", NULL, NS_KIND_U64, NULL)                        \
+	X(LATENCY_P99, "latency.p99_us", NULL, NS_KIND_U64, NULL)
 
 enum ns_field {
 	NS_F_NONE = 0,
@@ -135,6 +148,7 @@ struct ns_value {
 		int64_t i64;
 		bool b;
 		const char *str; /* static, or owned by the family's decoder */
+		const struct ns_histogram *hist; /* owned by the family */
 	};
 };
 
@@ -161,6 +175,13 @@ struct ns_record {
 	enum ns_direction direction;
 	bool packet;
 	unsigned int unknown; /* enum ns_tuple_part bits */
+	/*
+	 * What the owner's cgroup says, where a row stands for a container
+	 * rather than a cgroup; NULL: looked up from owner.cgroup_id.
+	 */
+	const struct ns_cgroup_identity *identity;
+	/* Summary rows sort by rank, then by count, largest first. */
+	unsigned int rank;
 	size_t nvalues;
 	struct ns_value values[NS_RECORD_MAX_VALUES];
 };
@@ -174,6 +195,12 @@ static inline bool ns_record_has_owner(const struct ns_record *rec)
 	return rec->owner.pid || rec->owner.comm[0];
 }
 
+/* Whether the record names the socket's opener, another process than its user. */
+static inline bool ns_record_has_opener(const struct ns_record *rec)
+{
+	return rec->owner.opener_pid && rec->owner.opener_pid != rec->owner.pid;
+}
+
 /* Whether the ECS source is the tuple's remote end (an accepted connection). */
 static inline bool ns_record_remote_is_source(const struct ns_record *rec)
 {
@@ -185,6 +212,7 @@ void ns_record_u64(struct ns_record *rec, enum ns_field id, uint64_t v);
 void ns_record_i64(struct ns_record *rec, enum ns_field id, int64_t v);
 void ns_record_str(struct ns_record *rec, enum ns_field id, const char *v);
 void ns_record_bool(struct ns_record *rec, enum ns_field id, bool v);
+void ns_record_hist(struct ns_record *rec, enum ns_field id, const struct ns_histogram *v);
 const struct ns_value *ns_record_find(const struct ns_record *rec, enum ns_field id);
 
 #endif /* NETSIGHT_RECORD_H */

@@ -11,8 +11,10 @@
 #include <string.h>
 
 #include "lib/addr.h"
+#include "lib/cgroups.h"
 #include "lib/community_id.h"
 #include "lib/errnames.h"
+#include "lib/histogram.h"
 #include "lib/json.h"
 #include "lib/ksyms.h"
 #include "lib/render.h"
@@ -89,6 +91,30 @@ static void add_network(struct ns_json *j, const struct ns_record *rec)
 	}
 }
 
+/*
+ * <key>.buckets: [{"le_us": upper bound, "count": samples in the bucket}]
+ * from the first non-empty bucket to the last, <key>.count, <key>.sum_us.
+ */
+static void add_histogram(struct ns_json *j, const char *key, const struct ns_histogram *h)
+{
+	uint64_t le[NS_LAT_SLOTS], counts[NS_LAT_SLOTS];
+	char name[64];
+	int first, last;
+	size_t n = 0;
+
+	ns_histogram_range(h, &first, &last);
+	for (int i = first; first >= 0 && i <= last; i++, n++) {
+		le[n] = ns_histogram_le_us(i);
+		counts[n] = h->slots[i];
+	}
+	snprintf(name, sizeof(name), "%s.buckets", key);
+	ns_json_pair_array(j, name, "le_us", le, "count", counts, n);
+	snprintf(name, sizeof(name), "%s.count", key);
+	ns_json_u64(j, name, h->count);
+	snprintf(name, sizeof(name), "%s.sum_us", key);
+	ns_json_u64(j, name, (h->sum_ns + 500) / 1000);
+}
+
 static void add_value(struct ns_json *j, const struct ns_record *rec, const struct ns_value *v)
 {
 	const struct ns_field_info *info = ns_field_info(v->id);
@@ -127,7 +153,32 @@ static void add_value(struct ns_json *j, const struct ns_record *rec, const stru
 		ns_json_str(j, key, ns_errno_name((int)v->u64));
 		ns_json_str(j, "error.message", strerror((int)v->u64));
 		break;
+	case NS_KIND_HISTOGRAM:
+		add_histogram(j, key, v->hist);
+		break;
 	}
+}
+
+/* What the owner's cgroup says: its container, pod and systemd service. */
+static void add_identity(struct ns_json *j, const struct ns_record *rec)
+{
+	const struct ns_cgroup_identity *id = ns_record_identity(rec);
+	const char *runtime;
+
+	if (!id)
+		return;
+	if (id->container_id[0]) {
+		ns_json_str(j, "container.id", id->container_id);
+		runtime = ns_container_runtime_name(id->runtime);
+		if (runtime)
+			ns_json_str(j, "container.runtime", runtime);
+	}
+	if (id->pod_uid[0]) {
+		ns_json_str(j, "orchestrator.type", "kubernetes");
+		ns_json_str(j, "kubernetes.pod.uid", id->pod_uid);
+	}
+	if (id->service_name[0])
+		ns_json_str(j, "service.name", id->service_name);
 }
 
 static void add_event(struct ns_json *j, const struct ns_record *rec, const struct ns_json_run *run)
@@ -165,8 +216,15 @@ void ns_render_json(const struct ns_record *rec, const struct ns_json_run *run,
 		ns_json_u64(&j, "process.pid", rec->owner.pid);
 	if (rec->owner.comm[0])
 		ns_json_strn(&j, "process.name", rec->owner.comm, sizeof(rec->owner.comm));
+	if (ns_record_has_opener(rec)) {
+		ns_json_u64(&j, "process.opener.pid", rec->owner.opener_pid);
+		if (rec->owner.opener_comm[0])
+			ns_json_strn(&j, "process.opener.name", rec->owner.opener_comm,
+				     sizeof(rec->owner.opener_comm));
+	}
 	if (rec->owner.cgroup_id)
 		ns_json_u64(&j, "cgroup.id", rec->owner.cgroup_id);
+	add_identity(&j, rec);
 	if (rec->tuple.family)
 		add_network(&j, rec);
 	for (size_t i = 0; i < rec->nvalues; i++)

@@ -13,7 +13,9 @@
 #include <arpa/inet.h>
 
 #include "lib/addr.h"
+#include "lib/cgroups.h"
 #include "lib/errnames.h"
+#include "lib/histogram.h"
 #include "lib/ksyms.h"
 #include "lib/render.h"
 #include "lib/textsafe.h"
@@ -60,6 +62,9 @@ static void add_value(struct ns_strbuf *out, const struct ns_value *v)
 		break;
 	case NS_KIND_ERRNO:
 		ns_strbuf_adds(out, ns_errno_name((int)v->u64));
+		break;
+	case NS_KIND_HISTOGRAM:
+		ns_strbuf_add_u64(out, v->hist->count);
 		break;
 	}
 }
@@ -193,6 +198,32 @@ static void add_netns(struct ns_strbuf *out, const struct ns_record *rec)
 		ns_strbuf_addc(out, '-');
 }
 
+/*
+ * What the columns do not show about the owner, at the end of the line:
+ * "opener=PID/NAME" for a socket handed on, then its container (short id, as
+ * docker ps shows it), pod and systemd service.
+ */
+static void add_owner_notes(struct ns_strbuf *out, const struct ns_record *rec)
+{
+	const struct ns_cgroup_identity *id;
+
+	if (ns_record_has_opener(rec)) {
+		ns_strbuf_addf(out, " opener=%u/", rec->owner.opener_pid);
+		ns_text_escape(out, rec->owner.opener_comm, sizeof(rec->owner.opener_comm));
+	}
+	id = ns_record_identity(rec);
+	if (!id)
+		return;
+	if (id->container_id[0])
+		ns_strbuf_addf(out, " container=%.12s", id->container_id);
+	if (id->pod_uid[0])
+		ns_strbuf_addf(out, " pod=%s", id->pod_uid);
+	if (id->service_name[0]) {
+		ns_strbuf_adds(out, " service=");
+		ns_text_escape(out, id->service_name, strlen(id->service_name));
+	}
+}
+
 /* Appends one line: the cells of @rec, or the headers when @rec is NULL. */
 static void add_line(struct ns_strbuf *out, const struct ns_record *rec,
 		     const struct ns_column *cols, const struct ns_text_style *st)
@@ -225,6 +256,8 @@ static void add_line(struct ns_strbuf *out, const struct ns_record *rec,
 	if (rec && !st->netns_column && (netns = ns_record_find(rec, NS_F_NETNS)) &&
 	    netns->u64 != st->own_netns)
 		ns_strbuf_addf(out, " netns=%llu", (unsigned long long)netns->u64);
+	if (rec)
+		add_owner_notes(out, rec);
 	ns_strbuf_addc(out, '\n');
 }
 
@@ -234,8 +267,112 @@ void ns_render_text_header(const struct ns_column *cols, const struct ns_text_st
 	add_line(out, NULL, cols, st);
 }
 
+/* "pid 42 (curl), container 0123456789ab, to 10.0.0.2:80": what a histogram row groups. */
+static void add_group(struct ns_strbuf *out, const struct ns_record *rec)
+{
+	const struct ns_value *group = ns_record_find(rec, NS_F_GROUP);
+	const struct ns_cgroup_identity *id = ns_record_identity(rec);
+	const char *path = rec->owner.cgroup_id ? ns_cgroup_path_of(rec->owner.cgroup_id) : NULL;
+	const char *sep = "";
+
+	if (group) {
+		ns_text_escape(out, group->str, strlen(group->str));
+		ns_strbuf_adds(out, " groups");
+		return;
+	}
+	if (ns_record_has_owner(rec)) {
+		ns_strbuf_addf(out, "pid %u (", rec->owner.pid);
+		ns_text_escape(out, rec->owner.comm, sizeof(rec->owner.comm));
+		ns_strbuf_addc(out, ')');
+		sep = ", ";
+	}
+	if (rec->owner.cgroup_id) {
+		ns_strbuf_addf(out, "%scgroup ", sep);
+		if (path)
+			ns_text_escape(out, path, strlen(path));
+		else
+			ns_strbuf_add_u64(out, rec->owner.cgroup_id);
+		sep = ", ";
+	} else if (rec->identity) {
+		if (id && id->container_id[0])
+			ns_strbuf_addf(out, "%scontainer %.12s", sep, id->container_id);
+		else
+			ns_strbuf_addf(out, "%sno container", sep);
+		sep = ", ";
+	}
+	if (rec->tuple.family) {
+		ns_strbuf_addf(out, "%s%s ", sep,
+			       rec->direction == NS_DIR_INGRESS ? "served at" : "to");
+		add_endpoint(out, rec, ns_record_remote_is_source(rec));
+		sep = ", ";
+	} else if (rec->direction != NS_DIR_NONE) {
+		ns_strbuf_addf(out, "%s%s", sep,
+			       rec->direction == NS_DIR_INGRESS ? "as server" : "as client");
+		sep = ", ";
+	}
+	if (!*sep)
+		ns_strbuf_adds(out, "all sockets");
+}
+
+static void add_duration(struct ns_strbuf *out, const char *name, double us)
+{
+	char buf[32];
+
+	ns_format_duration((uint64_t)(us * 1000 + 0.5), buf, sizeof(buf));
+	ns_strbuf_addf(out, ", %s %s", name, buf);
+}
+
+#define BAR_WIDTH 40
+
+/*
+ * A histogram row: a title line with the group, count, minimum, maximum and
+ * quantiles, then one line per bucket from the first non-empty one to the
+ * last, with a bar scaled to the fullest (as libbpf-tools' tcprtt prints).
+ */
+static void add_histogram_block(struct ns_strbuf *out, const struct ns_record *rec,
+				const struct ns_histogram *h)
+{
+	const struct ns_value *metric = ns_record_find(rec, NS_F_LATENCY_METRIC);
+	uint64_t peak = 0;
+	int first, last;
+
+	ns_strbuf_adds(out, metric ? metric->str : rec->action);
+	ns_strbuf_adds(out, " of ");
+	add_group(out, rec);
+	ns_strbuf_addf(out, ": %llu sample%s", (unsigned long long)h->count,
+		       h->count == 1 ? "" : "s");
+	if (h->count) {
+		add_duration(out, "min", h->min_ns / 1000.0);
+		add_duration(out, "max", h->max_ns / 1000.0);
+		add_duration(out, "p50", ns_histogram_quantile_us(h, 0.50));
+		add_duration(out, "p90", ns_histogram_quantile_us(h, 0.90));
+		add_duration(out, "p99", ns_histogram_quantile_us(h, 0.99));
+	}
+	add_owner_notes(out, rec);
+	ns_strbuf_adds(out, "\n");
+	ns_histogram_range(h, &first, &last);
+	if (first < 0)
+		return;
+	for (int i = first; i <= last; i++)
+		peak = h->slots[i] > peak ? h->slots[i] : peak;
+	ns_strbuf_addf(out, "%16s : %-10s distribution\n", "usecs <=", "count");
+	for (int i = first; i <= last; i++) {
+		int stars = (int)((h->slots[i] * BAR_WIDTH + peak - 1) / peak);
+
+		ns_strbuf_addf(out, "%16llu : %-10llu |%.*s%*s|\n",
+			       (unsigned long long)ns_histogram_le_us(i),
+			       (unsigned long long)h->slots[i], stars,
+			       "****************************************", BAR_WIDTH - stars, "");
+	}
+}
+
 void ns_render_text(const struct ns_record *rec, const struct ns_column *cols,
 		    const struct ns_text_style *st, struct ns_strbuf *out)
 {
-	add_line(out, rec, cols, st);
+	const struct ns_value *hist = ns_record_find(rec, NS_F_HISTOGRAM);
+
+	if (hist)
+		add_histogram_block(out, rec, hist->hist);
+	else
+		add_line(out, rec, cols, st);
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -19,6 +20,8 @@
 
 #include <netsight/event.h>
 
+#include "lib/cgroups.h"
+#include "lib/containers.h"
 #include "lib/log.h"
 #include "lib/procscan.h"
 #include "lib/session.h"
@@ -197,10 +200,69 @@ static int owner_netns(struct ns_session *s, struct bpf_object *obj, __u64 netns
 	return 0;
 }
 
+/* How often the cgroups of --container's containers are looked for again. */
+#define CONTAINER_RESCAN_NS (1000ULL * 1000 * 1000)
+
+static uint64_t containers_scanned_ns;
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* --container: the cgroups of its containers into ns_filter_cgroups. */
+static int scan_containers(struct ns_session *s, struct bpf_object *obj, bool first)
+{
+	const struct ns_config *cfg = ns_session__config(s);
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_filter_cgroups"));
+	size_t added = 0, matched = 0;
+	int err;
+
+	if (!(cfg->flags & NS_CFG_CONTAINER_FILTER))
+		return 0;
+	containers_scanned_ns = monotonic_ns();
+	err = ns_containers_fill(cfg->containers, cfg->ncontainers, fd, &added, &matched);
+	if (err == -ENOSPC)
+		ns_log(NS_LOG_WARN,
+		       "--container: more than %d cgroups match; the rest are left out",
+		       NS_FILTER_CGROUPS_MAX);
+	else if (err && first)
+		return err;
+	if (first && !matched)
+		ns_log(NS_LOG_WARN,
+		       "--container: no container's cgroup matches yet; watching for one to start");
+	else if (added)
+		ns_log(NS_LOG_DEBUG, "--container: %zu new cgroups of the containers", added);
+	return 0;
+}
+
+static int owner_prepare(struct ns_session *s, struct bpf_object *obj)
+{
+	return scan_containers(s, obj, true);
+}
+
+static int owner_tick(struct ns_session *s, struct bpf_object *obj)
+{
+	if (monotonic_ns() - containers_scanned_ns >= CONTAINER_RESCAN_NS)
+		return scan_containers(s, obj, false);
+	return 0;
+}
+
+static void owner_release(void)
+{
+	ns_cgroups_release();
+}
+
 const struct ns_family ns_owner_family = {
 	.name = "owner",
 	NS_FAMILY_SKELETON_OPS(owner),
 	.programs = owner_programs,
+	.prepare = owner_prepare,
 	.started = owner_started,
+	.tick = owner_tick,
+	.release = owner_release,
 	.netns = owner_netns,
 };

@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Who owns a connection: the process that called connect() or accept(),
-across fork, for workers sharing a listener, and for connections that were
-open before netsight started. The caller of accept() is known when accept()
-asks for the peer's address; otherwise the socket's first user is."""
+"""Who owns a connection: connect and accept name the process that called
+connect() or accept(); later events name the socket's user, the process that
+last sent or received on it (with the caller as process.opener when they
+differ), across fork, SCM_RIGHTS, workers sharing a listener, and for
+connections open before netsight started. The caller of accept() is known
+when accept() asks for the peer's address; otherwise the socket's first user
+is."""
 import json
 import os
 import shutil
@@ -13,12 +16,13 @@ import time
 import pytest
 
 from conftest import require
-from netlab import Netsight
+from netlab import HANDOFF, Netsight
 from test_conns import CLIENT, SERVER, on_port, peer, settle, start
 
 
-def test_fork_after_accept_keeps_the_acceptor(pair, netsight_bin, cleanup):
-    """The parent accepts and hands the socket to a child that does the I/O."""
+def test_fork_after_accept_names_the_child_that_serves(pair, netsight_bin, cleanup):
+    """The parent accepts and hands the socket to a child that does the I/O:
+    accept names the parent, the close the child, with the parent as opener."""
     count, port = 4, 5101
     ns = start(cleanup, netsight_bin)
     srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", count,
@@ -30,13 +34,83 @@ def test_fork_after_accept_keeps_the_acceptor(pair, netsight_bin, cleanup):
     events, _ = ns.events()
     server_side = [e for e in on_port(events, port) if e["network.direction"] == "ingress"]
     assert len(server_side) == 2 * count
-    assert {(e["process.pid"], e["process.name"]) for e in server_side} == {(s["pid"], SERVER)}
-    assert len(s["children"]) == count
+    children = set(s["children"])
+    assert len(children) == count
+    accepts = [e for e in server_side if e["event.action"] == "accept"]
+    closes = [e for e in server_side if e["event.action"] == "close"]
+    assert {(e["process.pid"], e["process.name"]) for e in accepts} == {(s["pid"], SERVER)}
+    assert all("process.opener.pid" not in e for e in accepts)
+    assert {e["process.pid"] for e in closes} == children
+    for e in closes:
+        assert e["process.name"] == SERVER[:12] + "-ch"
+        assert (e["process.opener.pid"], e["process.opener.name"]) == (s["pid"], SERVER)
     client_side = [e for e in on_port(events, port) if e["network.direction"] == "egress"]
     assert {e["process.pid"] for e in client_side} == {cli_pid}
+    assert all("process.opener.pid" not in e for e in client_side)
     for e in on_port(events, port, "close"):
         assert e["source.bytes"] == 50 and e["destination.bytes"] == 60
 
+
+def handoff(cleanup, ns, role, *args):
+    return peer(cleanup, ns, role, *args, script=HANDOFF)
+
+
+@pytest.mark.parametrize("role", ["connect-child", "scm-rights"])
+def test_a_socket_handed_on_is_its_users(pair, netsight_bin, cleanup, role):
+    """One process connects, another does all the I/O (a child after fork(),
+    or a process the socket was passed to over SCM_RIGHTS): connect names the
+    caller of connect(), the close names the user, with the caller as opener."""
+    port = 5105 if role == "connect-child" else 5106
+    ns = start(cleanup, netsight_bin)
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", 1,
+               "--expect", 70, "--reply", 80, "--name", SERVER)
+    cli = handoff(cleanup, pair.a, role, "--connect", pair.b4, "--port", port,
+                  "--send", 70, "--expect", 80, "--name", CLIENT)
+    c = cli.result()
+    srv.result()
+    settle()
+    events, _ = ns.events()
+    mine = [e for e in on_port(events, port) if e["network.direction"] == "egress"]
+    assert sorted(e["event.action"] for e in mine) == ["close", "connect"]
+    connect, = [e for e in mine if e["event.action"] == "connect"]
+    close, = [e for e in mine if e["event.action"] == "close"]
+    assert (connect["process.pid"], connect["process.name"]) == (c["pid"], CLIENT)
+    assert "process.opener.pid" not in connect
+    assert (close["process.pid"], close["process.name"]) == (c["child"], CLIENT[:12] + "-ch")
+    assert (close["process.opener.pid"], close["process.opener.name"]) == (c["pid"], CLIENT)
+    assert close["source.bytes"] == 70 and close["destination.bytes"] == 80
+
+
+def test_pid_filter_selects_the_process_that_serves(pair, netsight_bin, cleanup):
+    """A session accepted and handed to a child before netsight starts: -p with
+    the child's pid (the pid an operator finds in pg_stat_activity) selects
+    it, and nothing names the parent."""
+    port = 5107
+    with tempfile.TemporaryDirectory() as tmp:
+        go, pid_file = os.path.join(tmp, "go"), os.path.join(tmp, "child")
+        srv = handoff(cleanup, pair.b, "accept-fork", "--bind", pair.b4, "--port", port,
+                      "--expect", 9, "--reply", 11, "--name", SERVER, "--go-file", go,
+                      "--pid-file", pid_file)
+        cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+                   "--count", 1, "--send", 9, "--expect", 11, "--name", CLIENT)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(pid_file) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with open(pid_file) as f:
+            child = int(f.read())
+        ns = start(cleanup, netsight_bin, "-p", child)
+        open(go, "w").close()
+        cli.result()
+        s = srv.result()
+    assert s["child"] == child
+    settle()
+    events, _ = ns.events()
+    assert [e["event.action"] for e in on_port(events, port)] == ["close"]
+    close = events[0]
+    assert (close["process.pid"], close["process.name"]) == (child, SERVER[:12] + "-ch")
+    assert close["network.direction"] == "ingress"
+    assert close["source.bytes"] == 9 and close["destination.bytes"] == 11
+    assert s["pid"] not in {e.get("process.pid") for e in events}
 
 def test_prefork_workers_own_what_they_accept(pair, netsight_bin, cleanup):
     """The parent listens; forked workers accept. Each connection is its worker's."""
