@@ -20,7 +20,7 @@ PYTHON ?= /usr/bin/python3
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VERSION := $(shell cat VERSION)
 
-BPF_FAMILIES := owner conn drop tcp
+BPF_FAMILIES := owner conn drop tcp latency
 
 ifeq ($(V),1)
 Q :=

@@ -234,13 +234,7 @@ static void add_map_memory(struct doctor *d, const struct ns_session *s,
 /* Loads every family as the commands do, and records what became of each program. */
 static int probe_kernel(struct doctor *d, const struct ns_cli_opts *o)
 {
-	static const struct ns_family *const families[] = { &ns_owner_family, &ns_conn_family,
-							    &ns_tcp_family, &ns_drop_family };
-	struct family_state states[] = { { .name = "owner" },
-					 { .name = "conn" },
-					 { .name = "tcp" },
-					 { .name = "drop" },
-					 { .name = NULL } };
+	struct family_state states[NS_FAMILY_COUNT + 1] = { 0 };
 	struct ns_session_opts sopts = {
 		.ringbuf_size = ns_cli_ringbuf_size(o, NULL),
 		.refuse = o->refuse,
@@ -253,8 +247,10 @@ static int probe_kernel(struct doctor *d, const struct ns_cli_opts *o)
 	s = ns_session__new(&sopts);
 	if (!s)
 		return -errno;
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-		ns_session__add(s, families[i]);
+	for (size_t i = 0; ns_families[i]; i++) {
+		states[i].name = ns_families[i]->name;
+		ns_session__add(s, ns_families[i]);
+	}
 	ns_session__attach(s);
 	ns_session__for_each_family(s, add_family, d);
 	ns_session__for_each_family(s, note_family, states);

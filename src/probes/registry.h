@@ -9,5 +9,11 @@ extern const struct ns_family ns_owner_family;
 extern const struct ns_family ns_conn_family;
 extern const struct ns_family ns_drop_family;
 extern const struct ns_family ns_tcp_family;
+extern const struct ns_family ns_latency_family;
+
+#define NS_FAMILY_COUNT 5
+
+/* Every family, the owner family first; NULL-terminated. */
+extern const struct ns_family *const ns_families[NS_FAMILY_COUNT + 1];
 
 #endif /* NETSIGHT_REGISTRY_H */

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The latency family (bpf/latency.bpf.c): reads the kernel's histograms once
+ * per --interval and at exit, never per sample. The kernel keeps two reading
+ * periods; a reading switches samples to the other one, waits for programs
+ * already running to finish, then takes and deletes the rows of the period
+ * it left, so nothing is counted twice or lost between readings. Rows of
+ * one container (--by container) are merged here, from their cgroups.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <netsight/latency.h>
+
+#include "lib/cgroups.h"
+#include "lib/histogram.h"
+#include "lib/session.h"
+#include "lib/snapshot.h"
+#include "latency.compat.skel.h"
+#include "latency.skel.h"
+#include "probes/latency.h"
+#include "probes/registry.h"
+
+NS_FAMILY_SKELETONS(latency)
+
+/* lat_state's indexes (bpf/latency.bpf.c). */
+enum { LAT_EPOCH, LAT_GROUPS, LAT_GROUPS_MAX = LAT_GROUPS + 2 };
+
+/* Long enough for a program that read the old period to have finished with it. */
+#define LAT_SWITCH_GRACE_NS (2 * 1000 * 1000)
+
+#define RESPONSE_IMPACT                                                        \
+	"response times are not measured (they need the sock_send_length and " \
+	"sock_recv_length tracepoints, Linux 6.3+)"
+
+static const struct ns_prog_spec latency_programs[] = {
+	{ .name = "lat_tcp_probe",
+	  .fallback = "RTT is taken once per connection, when it closes",
+	  .tracepoint = "tcp_probe",
+	  .tracepoint_args = 2 },
+	{ .name = "lat_sock_send_length",
+	  .fallback = RESPONSE_IMPACT,
+	  .tracepoint = "sock_send_length",
+	  .tracepoint_args = 3 },
+	{ .name = "lat_sock_recv_length",
+	  .fallback = RESPONSE_IMPACT,
+	  .tracepoint = "sock_recv_length",
+	  .tracepoint_args = 3 },
+	{ NULL },
+};
+
+static const char *const metric_names[NS_LAT_METRIC_MAX] = {
+#define NS_X(id, name) [NS_LAT_##id] = name,
+	NS_LATENCY_METRICS(NS_X)
+#undef NS_X
+};
+
+const char *ns_latency_metric_name(unsigned int metric)
+{
+	return metric < NS_LAT_METRIC_MAX ? metric_names[metric] : NULL;
+}
+
+void ns_latency_group_key(const struct ns_latency_key *kkey, const char *comm, __u32 by,
+			  struct ns_latency_group *g)
+{
+	const struct ns_cgroup_identity *id;
+
+	memset(g, 0, sizeof(*g));
+	g->metric = kkey->metric;
+	g->other = kkey->other;
+	g->direction = kkey->direction;
+	g->pid = kkey->pid;
+	if (kkey->pid && comm)
+		memcpy(g->comm, comm, sizeof(g->comm));
+	memcpy(g->daddr, kkey->daddr, sizeof(g->daddr));
+	g->family = kkey->family;
+	g->dport = kkey->dport;
+	g->netns = kkey->netns;
+	if (by & NS_LAT_BY_CGROUP)
+		g->cgroup_id = kkey->cgroup_id;
+	if ((by & NS_LAT_BY_CONTAINER) && !kkey->other) {
+		g->by_container = 1;
+		id = kkey->cgroup_id ? ns_cgroup_identity_of(kkey->cgroup_id) : NULL;
+		if (id && id->container_id[0])
+			memcpy(g->container_id, id->container_id, sizeof(g->container_id));
+	}
+}
+
+/* A table of groups and their histograms, found by the group's bytes. */
+struct table {
+	struct ns_latency_row *rows;
+	size_t n, cap;
+	size_t *index; /* open addressing: row number + 1, 0 empty */
+	size_t slots;
+};
+
+static uint64_t group_hash(const struct ns_latency_group *g)
+{
+	const unsigned char *p = (const unsigned char *)g;
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < sizeof(*g); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int table_reindex(struct table *t, size_t slots)
+{
+	size_t *index = calloc(slots, sizeof(*index));
+
+	if (!index)
+		return -ENOMEM;
+	free(t->index);
+	t->index = index;
+	t->slots = slots;
+	for (size_t r = 0; r < t->n; r++) {
+		size_t i = group_hash(&t->rows[r].group) & (slots - 1);
+
+		while (index[i])
+			i = (i + 1) & (slots - 1);
+		index[i] = r + 1;
+	}
+	return 0;
+}
+
+/* The row of @g in @t, added empty if missing; NULL without memory. */
+static struct ns_latency_row *table_row(struct table *t, const struct ns_latency_group *g)
+{
+	struct ns_latency_row *grown;
+	size_t i;
+
+	if (t->slots) {
+		for (i = group_hash(g) & (t->slots - 1); t->index[i]; i = (i + 1) & (t->slots - 1))
+			if (!memcmp(&t->rows[t->index[i] - 1].group, g, sizeof(*g)))
+				return &t->rows[t->index[i] - 1];
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+
+		grown = realloc(t->rows, cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		t->rows = grown;
+		t->cap = cap;
+	}
+	if ((t->n + 1) * 2 > t->slots && table_reindex(t, t->slots ? t->slots * 2 : 128))
+		return NULL;
+	memset(&t->rows[t->n], 0, sizeof(t->rows[t->n]));
+	t->rows[t->n].group = *g;
+	for (i = group_hash(g) & (t->slots - 1); t->index[i]; i = (i + 1) & (t->slots - 1))
+		;
+	t->index[i] = ++t->n;
+	return &t->rows[t->n - 1];
+}
+
+static void table_clear(struct table *t)
+{
+	t->n = 0;
+	if (t->index)
+		memset(t->index, 0, t->slots * sizeof(*t->index));
+}
+
+static void table_release(struct table *t)
+{
+	free(t->rows);
+	free(t->index);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct {
+	struct table reading; /* the period just read */
+	struct table total; /* since the start */
+	__u32 epoch;
+	struct ns_latency_key *stale; /* keys read, to delete */
+	size_t nstale, stale_cap;
+} lat;
+
+static int lat_state_set(struct bpf_object *obj, __u32 index, __u32 value)
+{
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "lat_state"));
+
+	return bpf_map_update_elem(fd, &index, &value, BPF_ANY) ? -errno : 0;
+}
+
+static int latency_prepare(struct ns_session *s, struct bpf_object *obj)
+{
+	__u32 max = ns_session__config(s)->max_groups;
+
+	return lat_state_set(obj, LAT_GROUPS_MAX,
+			     max && max < NS_LAT_GROUPS_MAX ? max : NS_LAT_GROUPS_MAX);
+}
+
+struct reading {
+	__u32 epoch;
+	__u32 by;
+	int err;
+};
+
+static int read_row(const void *key_ptr, const void *values, int ncpus, void *ctx)
+{
+	const struct ns_latency_key *key = key_ptr;
+	const struct ns_latency_hist *v = values;
+	struct reading *r = ctx;
+	const char *comm = NULL;
+	struct ns_latency_group g;
+	struct ns_latency_row *row;
+
+	if (key->epoch != r->epoch)
+		return 0;
+	if (lat.nstale == lat.stale_cap) {
+		size_t cap = lat.stale_cap ? lat.stale_cap * 2 : 256;
+		struct ns_latency_key *grown = realloc(lat.stale, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		lat.stale = grown;
+		lat.stale_cap = cap;
+	}
+	lat.stale[lat.nstale++] = *key;
+	for (int cpu = 0; cpu < ncpus && !comm; cpu++)
+		if (v[cpu].count && v[cpu].comm[0])
+			comm = v[cpu].comm;
+	ns_latency_group_key(key, comm, r->by, &g);
+	row = table_row(&lat.reading, &g);
+	if (!row)
+		return -ENOMEM;
+	if (g.by_container && !row->identity_set) {
+		const struct ns_cgroup_identity *id =
+			key->cgroup_id ? ns_cgroup_identity_of(key->cgroup_id) : NULL;
+
+		if (id && id->container_id[0])
+			row->identity = *id;
+		row->identity_set = true;
+	}
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		ns_histogram_add_row(&row->hist, &v[cpu]);
+	return 0;
+}
+
+/* Switches the kernel to the other period and moves the one it left into lat.reading. */
+static int take_reading(struct ns_session *s, struct bpf_object *obj)
+{
+	struct reading r = { .epoch = lat.epoch, .by = ns_session__config(s)->summary_by };
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "lat_hists"));
+	struct timespec grace = { 0, LAT_SWITCH_GRACE_NS };
+	int err;
+
+	lat.epoch ^= 1;
+	err = lat_state_set(obj, LAT_EPOCH, lat.epoch);
+	if (err)
+		return err;
+	nanosleep(&grace, NULL);
+	table_clear(&lat.reading);
+	lat.nstale = 0;
+	err = ns_map_for_each_percpu(fd, sizeof(struct ns_latency_key),
+				     sizeof(struct ns_latency_hist), read_row, &r);
+	for (size_t i = 0; i < lat.nstale; i++)
+		bpf_map_delete_elem(fd, &lat.stale[i]);
+	if (!err)
+		err = lat_state_set(obj, LAT_GROUPS + r.epoch, 0);
+	for (size_t i = 0; !err && i < lat.reading.n; i++) {
+		const struct ns_latency_row *src = &lat.reading.rows[i];
+		struct ns_latency_row *dst = table_row(&lat.total, &src->group);
+
+		if (!dst)
+			return -ENOMEM;
+		ns_histogram_merge(&dst->hist, &src->hist);
+		if (!dst->identity_set) {
+			dst->identity = src->identity;
+			dst->identity_set = src->identity_set;
+		}
+	}
+	return err;
+}
+
+void ns_latency_row_record(const struct ns_latency_row *row, __u64 epoch_ns, struct ns_record *rec)
+{
+	const struct ns_latency_group *g = &row->group;
+	const struct ns_histogram *h = &row->hist;
+
+	ns_record_init(rec, epoch_ns, "latency");
+	rec->kind = NS_RECORD_METRIC;
+	rec->rank = g->metric;
+	rec->owner.pid = g->pid;
+	memcpy(rec->owner.comm, g->comm, sizeof(rec->owner.comm));
+	rec->owner.cgroup_id = g->cgroup_id;
+	if (g->by_container)
+		rec->identity = &row->identity;
+	rec->direction = g->direction == NS_LAT_DIR_ACTIVE  ? NS_DIR_EGRESS :
+			 g->direction == NS_LAT_DIR_PASSIVE ? NS_DIR_INGRESS :
+							      NS_DIR_NONE;
+	if (g->family) {
+		/* The server end is the destination: this host's for accepted connections. */
+		bool local = ns_record_remote_is_source(rec);
+
+		rec->tuple.family = g->family;
+		rec->tuple.protocol = IPPROTO_TCP;
+		memcpy(local ? rec->tuple.laddr : rec->tuple.raddr, g->daddr, NS_ADDR_LEN);
+		if (local)
+			rec->tuple.lport = g->dport;
+		else
+			rec->tuple.rport = g->dport;
+		rec->unknown = local ? NS_PART_RADDR | NS_PART_RPORT :
+				       NS_PART_LADDR | NS_PART_LPORT;
+		if (!memcmp(g->daddr, (const __u8[NS_ADDR_LEN]){ 0 }, NS_ADDR_LEN))
+			rec->unknown |= local ? NS_PART_LADDR : NS_PART_RADDR;
+		if (!g->dport)
+			rec->unknown |= local ? NS_PART_LPORT : NS_PART_RPORT;
+	}
+	if (g->netns)
+		ns_record_u64(rec, NS_F_NETNS, g->netns);
+	ns_record_str(rec, NS_F_LATENCY_METRIC, ns_latency_metric_name(g->metric));
+	if (g->other)
+		ns_record_str(rec, NS_F_GROUP, "other");
+	ns_record_hist(rec, NS_F_HISTOGRAM, h);
+	ns_record_u64(rec, NS_F_LATENCY_MIN, (h->min_ns + 500) / 1000);
+	ns_record_u64(rec, NS_F_LATENCY_MAX, (h->max_ns + 500) / 1000);
+	ns_record_u64(rec, NS_F_LATENCY_P50, (__u64)(ns_histogram_quantile_us(h, 0.50) + 0.5));
+	ns_record_u64(rec, NS_F_LATENCY_P90, (__u64)(ns_histogram_quantile_us(h, 0.90) + 0.5));
+	ns_record_u64(rec, NS_F_LATENCY_P99, (__u64)(ns_histogram_quantile_us(h, 0.99) + 0.5));
+}
+
+static int latency_summarize(struct ns_session *s, struct bpf_object *obj, bool since_start,
+			     ns_record_fn emit, void *ctx)
+{
+	const struct table *t = since_start ? &lat.total : &lat.reading;
+	__u64 now = ns_session__now_epoch(s);
+	int err = take_reading(s, obj);
+
+	for (size_t i = 0; !err && i < t->n; i++) {
+		struct ns_record rec;
+
+		if (!t->rows[i].hist.count)
+			continue;
+		ns_latency_row_record(&t->rows[i], now, &rec);
+		emit(&rec, &ns_latency_family, ctx);
+	}
+	return err;
+}
+
+static void latency_release(void)
+{
+	table_release(&lat.reading);
+	table_release(&lat.total);
+	free(lat.stale);
+	memset(&lat, 0, sizeof(lat));
+}
+
+const struct ns_family ns_latency_family = {
+	.name = "latency",
+	NS_FAMILY_SKELETON_OPS(latency),
+	.programs = latency_programs,
+	.prepare = latency_prepare,
+	.summarize = latency_summarize,
+	.release = latency_release,
+};
