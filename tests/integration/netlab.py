@@ -16,6 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.join(HERE, "peers", "tcp_peer.py")
 TROUBLE = os.path.join(HERE, "peers", "trouble.py")
 HANDOFF = os.path.join(HERE, "peers", "handoff.py")
+REQRESP = os.path.join(HERE, "peers", "reqresp.py")
 PYTHON = sys.executable
 _ids = itertools.count(1)
 

@@ -14,7 +14,7 @@ from conftest import REFUSE_PRIMARIES
 from netlab import Netsight
 
 STATUSES = {"ok", "fallback", "unavailable"}
-COMMANDS = {"conns", "tcp", "drops"}
+COMMANDS = {"conns", "tcp", "drops", "latency"}
 
 
 def run(binary, *args, refuse=None, user=None, timeout=120):
@@ -62,7 +62,8 @@ def test_report_describes_this_kernel(netsight_bin):
         if p["status"] == "fallback":
             assert p["fallback"], p
     # Every family and its main programs are listed, with their hooks.
-    assert {p["family"] for p in doc["probes"]} == {"owner", "conn", "tcp", "drop"}
+    assert {p["family"] for p in doc["probes"]} == {"owner", "conn", "tcp", "drop", "latency"}
+    assert probes(doc, program="lat_tcp_probe", hook="tp_btf/tcp_probe")
     assert probes(doc, program="conn_iter_pending", hook="iter/bpf_sk_storage_map")
     assert probes(doc, program="tcp_iter_listeners", hook="iter/bpf_sk_storage_map")
     # Map iterators: loaded on kernels that take them, else EPERM with a fallback.
@@ -77,14 +78,16 @@ def test_refused_iterators_degrade_every_command(netsight_bin):
     assert len(refused) == 2
     for p in refused + probes(doc, hook="iter/tcp") + probes(doc, hook="iter/udp"):
         assert (p["status"], p["error"]) == ("fallback", "refused"), p
-    assert doc["commands"] == {"conns": "degraded", "tcp": "degraded", "drops": "degraded"}
+    # latency keeps its own programs, but its owners come from the degraded walk.
+    assert doc["commands"] == {"conns": "degraded", "tcp": "degraded", "drops": "degraded",
+                               "latency": "degraded"}
 
 
 def test_probe_reads_instead_of_typed_views(netsight_bin):
     doc, r = doctor(netsight_bin, refuse="kfunc/bpf_rdonly_cast")
     assert r.returncode == 0, r.stderr
     views = probes(doc, program="typed views")
-    assert len(views) == 4 and {p["status"] for p in views} == {"fallback"}
+    assert len(views) == 5 and {p["status"] for p in views} == {"fallback"}
     assert set(doc["commands"].values()) == {"degraded"}
 
 
