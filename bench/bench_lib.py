@@ -27,6 +27,11 @@ class Namespace:
     def cmd(self, *args):
         return ["ip", "netns", "exec", self.name, *args]
 
+    def run(self, *args):
+        """Runs a command in the namespace; its standard output."""
+        return subprocess.run(self.cmd(*args), check=True, capture_output=True,
+                              text=True).stdout
+
     def close(self):
         sh("ip", "netns", "del", self.name, check=False)
 
@@ -101,6 +106,9 @@ def netsight_summary(stderr):
                   stderr)
     if m:
         return int(m.group(1)), int(m.group(2)) + int(m.group(3))
+    m = re.search(r"counted in the kernel, (\d+) events lost", stderr)  # tables only
+    if m:
+        return 0, int(m.group(1))
     m = re.search(r"(\d+) events seen, (\d+) events lost", stderr)  # before 0.2
     if not m:
         raise RuntimeError(f"no summary from netsight: {stderr}")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Connection-storm overhead of `netsight conns`, side by side with no tracer
-and with libbpf-tools tcplife, alternating in one run.
+"""Connection-storm overhead of `netsight conns` and `netsight latency`, side
+by side with no tracer and with libbpf-tools tcplife, alternating in one run.
 
 Reports per mode the median connections per second and its ratio to the
 baseline; for the tracers their own CPU time per event and, from a final
@@ -33,7 +33,9 @@ def main():
     # Events per connection: connect, accept and a close on each side (tcplife: the closes).
     modes = [Mode("baseline"),
              *netsight_modes(binaries(args), "netsight", ["conns", "-o", "json"], events=4,
-                             prefixes=("owner_", "conn_"), ready="tracing")]
+                             prefixes=("owner_", "conn_"), ready="tracing"),
+             *netsight_modes(binaries(args), "netsight latency", ["latency", "-o", "json"],
+                             events=0, prefixes=("owner_", "lat_"), ready="tracing")]
     if shutil.which("tcplife"):
         modes.append(Mode("tcplife", ["tcplife"], events=2, prefixes=("inet_sock_set_state",)))
     else:

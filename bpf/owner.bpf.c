@@ -18,6 +18,7 @@
 #include "lib/common.bpf.h"
 #include "lib/owner.bpf.h"
 #include "lib/conn_event.bpf.h"
+#include "lib/latency.bpf.h"
 
 #define NS_INODE_OWNERS_MAX 65536
 #define NS_LISTENERS_MAX 16384
@@ -119,60 +120,63 @@ int BPF_PROG(owner_inet_sock_set_state, const struct sock *sk, int oldstate, int
 }
 
 /*
- * A process sends or receives data on @sk (process context): it claims a
- * provisional owner, or becomes the user of an owned one. Every sendmsg()
+ * A process sends (@send) or receives data on @sk (process context; @ret:
+ * bytes, or negative when unknown): it claims a provisional owner, or
+ * becomes the user of an owned one; with the latency family, its response
+ * times and RTT are sampled here too (lib/latency.bpf.h). Every sendmsg()
  * and recvmsg() of every socket passes here, so the common case is a
  * protocol check, a storage lookup and a pid compare; the owner is written
  * only when the user changes.
  */
-static __always_inline void owner_io(const struct sock *sk)
+static __always_inline void owner_io(const struct sock *sk, bool send, int ret)
 {
 	__u8 protocol = sk ? sk->sk_protocol : 0;
-	struct ns_owner *o;
+	struct ns_sock_state *st;
 
 	if (protocol != NS_IPPROTO_TCP && protocol != NS_IPPROTO_UDP)
 		return;
 	if (sk->sk_type != (protocol == NS_IPPROTO_TCP ? NS_SOCK_STREAM : NS_SOCK_DGRAM))
 		return;
-	o = bpf_sk_storage_get(&ns_owners, (struct sock *)sk, 0, 0);
-	if (!o) {
+	st = bpf_sk_storage_get(&ns_owners, (struct sock *)sk, 0, 0);
+	if (!st) {
 		if (protocol == NS_IPPROTO_TCP && (ns_fallbacks & NS_FB_OWNER_SEED))
 			owner_used(sk);
 		return;
 	}
-	if (o->flags & NS_OWNER_PROVISIONAL) {
+	if (st->owner.flags & NS_OWNER_PROVISIONAL)
 		owner_used(sk);
-		return;
-	}
-	if (o->pid != bpf_get_current_pid_tgid() >> 32)
-		ns_owner_set_user(o);
+	else if (st->owner.pid != bpf_get_current_pid_tgid() >> 32)
+		ns_owner_set_user(&st->owner);
+	if ((ns_cfg.flags & NS_CFG_LATENCY) && protocol == NS_IPPROTO_TCP)
+		ns_lat_on_io(sk, st, send, ret);
 }
 
 /* Every sendmsg()/recvmsg() returns through these (net/socket.c, Linux 6.3+). */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(owner_sock_send_length, struct sock *sk, int ret, int flags)
 {
-	owner_io(sk);
+	owner_io(sk, true, ret);
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(owner_sock_recv_length, struct sock *sk, int ret, int flags)
 {
-	owner_io(sk);
+	owner_io(sk, false, ret);
 	return 0;
 }
 
 /*
  * Before Linux 6.3: tcp_rcv_space_adjust() runs each time received data is
  * copied to the process (tcp_recvmsg_locked(), under lock_sock()). Senders
- * that never receive keep the socket's previous user there.
+ * that never receive keep the socket's previous user there, and response
+ * times cannot be taken.
  */
 SEC("?tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(owner_tcp_rcv_space_adjust, struct sock *sk)
 {
 	if (ns_sock_owned_by_user(sk))
-		owner_io(sk);
+		owner_io(sk, false, -1);
 	return 0;
 }
 

@@ -41,11 +41,27 @@
 /* Preallocated (LRU): about 100 bytes each. */
 #define NS_RENAMED_MAX 4096
 
+/*
+ * What netsight keeps on each socket: its owner, and for the latency family
+ * where its connect and its requests stand (lib/latency.bpf.h). One entry,
+ * so the programs that run on every send and receive look up one.
+ */
+struct ns_sock_state {
+	struct ns_owner owner; /* first: a state is also its owner */
+	__u64 lat_syn_ns; /* SYN sent */
+	__u64 lat_sent_ns; /* last send() with no data received since; 0: none */
+	__u64 lat_next_ns; /* no fast response is timed before this */
+	__u64 lat_fast_ns; /* the last fast response not timed */
+	__u64 lat_rtt_next_ns; /* no RTT sample before this */
+	__u32 lat_untimed; /* fast responses since the last timed one, not timed */
+	__u32 lat_flags; /* enum ns_lat_sock_flag */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
 	__type(key, int);
-	__type(value, struct ns_owner);
+	__type(value, struct ns_sock_state);
 } ns_owners SEC(".maps");
 
 struct {

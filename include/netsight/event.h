@@ -186,6 +186,8 @@ enum ns_config_flag {
 	NS_CFG_ACCEPT_EVENTS = 1U << 1,
 	/* Only owners whose cgroup is in ns_filter_cgroups (--container). */
 	NS_CFG_CONTAINER_FILTER = 1U << 2,
+	/* Latency histograms: the owner family's I/O programs take samples too. */
+	NS_CFG_LATENCY = 1U << 3,
 };
 
 /*

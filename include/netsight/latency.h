@@ -41,6 +41,14 @@ enum ns_latency_by {
 /* Groups each reading may hold; more go to the "other" row. */
 #define NS_LAT_GROUPS_MAX 4096
 
+/* Indexes of the map ns_lat_state. */
+enum ns_latency_state {
+	NS_LAT_EPOCH, /* the reading period samples go to: 0 or 1 */
+	NS_LAT_GROUPS, /* and NS_LAT_GROUPS + 1: groups in each period's rows */
+	NS_LAT_GROUPS_LIMIT = NS_LAT_GROUPS + 2, /* the most groups a period takes */
+	NS_LAT_STATE_MAX,
+};
+
 /*
  * One group of one metric in one reading period (epoch, flipped by user
  * space each time it reads). Fields the grouping leaves out are zero.

@@ -227,6 +227,9 @@ void ns_render_json(const struct ns_record *rec, const struct ns_json_run *run,
 	add_identity(&j, rec);
 	if (rec->tuple.family)
 		add_network(&j, rec);
+	else if (rec->direction != NS_DIR_NONE) /* a row of either end's connections */
+		ns_json_str(&j, "network.direction",
+			    rec->direction == NS_DIR_EGRESS ? "egress" : "ingress");
 	for (size_t i = 0; i < rec->nvalues; i++)
 		add_value(&j, rec, &rec->values[i]);
 	ns_json_end(&j);

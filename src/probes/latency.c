@@ -28,29 +28,11 @@
 
 NS_FAMILY_SKELETONS(latency)
 
-/* lat_state's indexes (bpf/latency.bpf.c). */
-enum { LAT_EPOCH, LAT_GROUPS, LAT_GROUPS_MAX = LAT_GROUPS + 2 };
-
 /* Long enough for a program that read the old period to have finished with it. */
 #define LAT_SWITCH_GRACE_NS (2 * 1000 * 1000)
 
-#define RESPONSE_IMPACT                                                        \
-	"response times are not measured (they need the sock_send_length and " \
-	"sock_recv_length tracepoints, Linux 6.3+)"
-
+/* Response times and RTT samples come from the owner family's I/O programs. */
 static const struct ns_prog_spec latency_programs[] = {
-	{ .name = "lat_tcp_probe",
-	  .fallback = "RTT is taken once per connection, when it closes",
-	  .tracepoint = "tcp_probe",
-	  .tracepoint_args = 2 },
-	{ .name = "lat_sock_send_length",
-	  .fallback = RESPONSE_IMPACT,
-	  .tracepoint = "sock_send_length",
-	  .tracepoint_args = 3 },
-	{ .name = "lat_sock_recv_length",
-	  .fallback = RESPONSE_IMPACT,
-	  .tracepoint = "sock_recv_length",
-	  .tracepoint_args = 3 },
 	{ NULL },
 };
 
@@ -182,7 +164,7 @@ static struct {
 
 static int lat_state_set(struct bpf_object *obj, __u32 index, __u32 value)
 {
-	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "lat_state"));
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_lat_state"));
 
 	return bpf_map_update_elem(fd, &index, &value, BPF_ANY) ? -errno : 0;
 }
@@ -191,7 +173,7 @@ static int latency_prepare(struct ns_session *s, struct bpf_object *obj)
 {
 	__u32 max = ns_session__config(s)->max_groups;
 
-	return lat_state_set(obj, LAT_GROUPS_MAX,
+	return lat_state_set(obj, NS_LAT_GROUPS_LIMIT,
 			     max && max < NS_LAT_GROUPS_MAX ? max : NS_LAT_GROUPS_MAX);
 }
 
@@ -246,12 +228,12 @@ static int read_row(const void *key_ptr, const void *values, int ncpus, void *ct
 static int take_reading(struct ns_session *s, struct bpf_object *obj)
 {
 	struct reading r = { .epoch = lat.epoch, .by = ns_session__config(s)->summary_by };
-	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "lat_hists"));
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_lat_hists"));
 	struct timespec grace = { 0, LAT_SWITCH_GRACE_NS };
 	int err;
 
 	lat.epoch ^= 1;
-	err = lat_state_set(obj, LAT_EPOCH, lat.epoch);
+	err = lat_state_set(obj, NS_LAT_EPOCH, lat.epoch);
 	if (err)
 		return err;
 	nanosleep(&grace, NULL);
@@ -262,7 +244,7 @@ static int take_reading(struct ns_session *s, struct bpf_object *obj)
 	for (size_t i = 0; i < lat.nstale; i++)
 		bpf_map_delete_elem(fd, &lat.stale[i]);
 	if (!err)
-		err = lat_state_set(obj, LAT_GROUPS + r.epoch, 0);
+		err = lat_state_set(obj, NS_LAT_GROUPS + r.epoch, 0);
 	for (size_t i = 0; !err && i < lat.reading.n; i++) {
 		const struct ns_latency_row *src = &lat.reading.rows[i];
 		struct ns_latency_row *dst = table_row(&lat.total, &src->group);
@@ -355,6 +337,7 @@ const struct ns_family ns_latency_family = {
 	.name = "latency",
 	NS_FAMILY_SKELETON_OPS(latency),
 	.programs = latency_programs,
+	.config_flags = NS_CFG_LATENCY,
 	.prepare = latency_prepare,
 	.summarize = latency_summarize,
 	.release = latency_release,

@@ -142,3 +142,21 @@ def test_rtt_and_text_histograms(pair, netsight_bin, cleanup):
     assert any(l.startswith("rtt of pid ") for l in titles), text
     assert "usecs <=" in text and "|****************************************|" in text
     assert "p50" in titles[0] and "p99" in titles[0]
+
+
+def test_fast_responses_are_all_counted(pair, netsight_bin, cleanup):
+    """Responses faster than 1 ms are timed at most once per ms on a socket;
+    the counts still cover every one of them."""
+    port = 5206
+    reqresp(cleanup, pair.b, "server", "--bind", pair.b4, "--port", f"{port}:0",
+            "--name", SERVER)
+    ns = latency(cleanup, netsight_bin, "--by", "port")
+    reqresp(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+            "--requests", 300, "--connections", 2, "--name", CLIENT).result()
+    settle()
+    rows = rows_of(ns)
+    client, = find(rows, "response", destination__port=port, network__direction="egress")
+    server, = find(rows, "response", destination__port=port, network__direction="ingress")
+    assert client["histogram.count"] == 600
+    assert server["histogram.count"] == 2 * 299
+    assert client["latency.max_us"] < 1000000

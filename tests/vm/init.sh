@@ -115,5 +115,23 @@ traffic refused 7006 2 >/dev/null
 stop
 check tcp_summary "$(grep '"destination.port":7006[,}]' /tmp/run.out | grep -c '"tcp.connects_failed":2')" -eq 1
 
+# Histogram rows of metric $1 on port $2: their sample counts, summed.
+samples() {
+	grep "\"latency.metric\":\"$1\"" /tmp/run.out | grep "\.port\":$2[,}]" |
+		sed 's/.*"histogram.count":\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s + 0 }'
+}
+
+start latency --by port -o json
+traffic conns 7007 5 >/dev/null
+stop
+check latency_connect "$(samples connect 7007)" -eq 5
+check latency_rtt "$(samples rtt 7007)" -ge 5
+# Response times need sock_send_length (Linux 6.3+); doctor says whether it loaded.
+if grep -q 'lat_sock_send_length .* ok' /tmp/doctor.txt; then
+	check latency_response "$(samples response 7007)" -eq 5
+else
+	check latency_response_unavailable "$(samples response 7007)" -eq 0
+fi
+
 say DONE
 poweroff -f
