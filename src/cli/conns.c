@@ -32,8 +32,11 @@ const struct ns_command ns_cmd_conns = {
 		"                  retransmitted segments, and how it ended (fin, rst_sent,\n"
 		"                  rst_received, other)\n"
 		"\n"
-		"Each event names the process that owns the socket: the one that called connect()\n"
-		"or accept(), even when the kernel handled the packet while another process ran.\n"
+		"connect and accept name the process that called connect() or accept(); later\n"
+		"events name the socket's user, the process that last sent or received on it\n"
+		"(JSON adds process.opener.* when that is another process), even when the kernel\n"
+		"handled the packet while another process ran. -p, -c, --cgroup and --container\n"
+		"match the user.\n"
 		"Connections open before netsight started are reported when they close, marked\n"
 		"pre-existing, with the owner found at start-up and their duration counted from then.\n"
 		"\n"
@@ -44,6 +47,7 @@ const struct ns_command ns_cmd_conns = {
 		    "  netsight conns -o json | jq .           one JSON object per event\n"
 		    "  netsight conns -c nginx --port 443      nginx's connections on port 443\n"
 		    "  netsight conns --cgroup /sys/fs/cgroup/system.slice/web.service\n"
+		    "  netsight conns --container 3f2a9c7be1d0   one container's connections\n"
 		    "  netsight conns --duration 60 -o json > conns.jsonl\n",
 	.run = run_conns,
 };
