@@ -320,6 +320,7 @@ static int latency_summarize(struct ns_session *s, struct bpf_object *obj, bool 
 		if (!t->rows[i].hist.count)
 			continue;
 		ns_latency_row_record(&t->rows[i], now, &rec);
+		ns_record_str(&rec, NS_F_SUMMARY_SCOPE, since_start ? "total" : "interval");
 		emit(&rec, &ns_latency_family, ctx);
 	}
 	return err;

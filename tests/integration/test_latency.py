@@ -160,3 +160,19 @@ def test_fast_responses_are_all_counted(pair, netsight_bin, cleanup):
     assert client["histogram.count"] == 600
     assert server["histogram.count"] == 2 * 299
     assert client["latency.max_us"] < 1000000
+
+
+def test_interval_tables_add_up_to_the_total(pair, netsight_bin, cleanup):
+    port = 5207
+    reqresp(cleanup, pair.b, "server", "--bind", pair.b4, "--port", f"{port}:30",
+            "--name", SERVER)
+    ns = latency(cleanup, netsight_bin, "--by", "port", "--interval", 1)
+    reqresp(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+            "--requests", 60, "--name", CLIENT).result()
+    time.sleep(1.2)
+    rows = find(rows_of(ns), "response", destination__port=port, network__direction="egress")
+    intervals = [r for r in rows if r["summary.scope"] == "interval"]
+    total, = [r for r in rows if r["summary.scope"] == "total"]
+    assert len(intervals) >= 2
+    assert sum(r["histogram.count"] for r in intervals) == total["histogram.count"] == 60
+    assert filled(total) == [(32768, 60)]
