@@ -125,8 +125,8 @@ int BPF_PROG(owner_inet_sock_set_state, const struct sock *sk, int oldstate, int
  * becomes the user of an owned one; with the latency family, its response
  * times and RTT are sampled here too (lib/latency.bpf.h). Every sendmsg()
  * and recvmsg() of every socket passes here, so the common case is a
- * protocol check, a storage lookup and a pid compare; the owner is written
- * only when the user changes.
+ * protocol check, a storage lookup and a pid and cgroup compare; the owner
+ * is written only when the user changes.
  */
 static __always_inline void owner_io(const struct sock *sk, bool send, int ret)
 {
@@ -143,9 +143,11 @@ static __always_inline void owner_io(const struct sock *sk, bool send, int ret)
 			owner_used(sk);
 		return;
 	}
+	/* Another process, or the same one moved to another cgroup (a container's). */
 	if (st->owner.flags & NS_OWNER_PROVISIONAL)
 		owner_used(sk);
-	else if (st->owner.pid != bpf_get_current_pid_tgid() >> 32)
+	else if (st->owner.pid != bpf_get_current_pid_tgid() >> 32 ||
+		 st->owner.cgroup_id != bpf_get_current_cgroup_id())
 		ns_owner_set_user(&st->owner);
 	if ((ns_cfg.flags & NS_CFG_LATENCY) && protocol == NS_IPPROTO_TCP)
 		ns_lat_on_io(sk, st, send, ret);

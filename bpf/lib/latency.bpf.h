@@ -40,14 +40,27 @@ enum ns_lat_sock_flag {
 	NS_LAT_RTT_SAMPLED = 1U << 0,
 };
 
+/*
+ * The rows: one per group, metric and direction, in each reading period. A
+ * plain hash updated with atomic adds, not a per-CPU one: its size must not
+ * grow with the number of CPUs, and samples are few (see above).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	/* Two reading periods, and their other rows. */
-	__uint(max_entries, 2 * NS_LAT_GROUPS_MAX + 2 * NS_LAT_METRIC_MAX);
+	__uint(max_entries, NS_LAT_ROWS_MAX);
 	__type(key, struct ns_latency_key);
 	__type(value, struct ns_latency_hist);
 } ns_lat_hists SEC(".maps");
+
+/* The groups of each reading period: a row key without metric and direction. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * NS_LAT_GROUPS_MAX);
+	__type(key, struct ns_latency_key);
+	__type(value, __u8);
+} ns_lat_groups SEC(".maps");
 
 /*
  * [NS_LAT_EPOCH]: the reading period samples go to (0 or 1), flipped by
@@ -68,24 +81,54 @@ static __always_inline __u32 *ns_lat_state_at(__u32 index)
 	return bpf_map_lookup_elem(&ns_lat_state, &index);
 }
 
-/* The row for @key, made if there is room; NULL if there is none. */
+/*
+ * Whether @key's group has a place in its reading period: it has one, or
+ * there is room for it (which it then takes).
+ */
+static __always_inline bool ns_lat_group_admitted(const struct ns_latency_key *key)
+{
+	struct ns_latency_key group = *key;
+	__u32 *count = ns_lat_state_at(NS_LAT_GROUPS + (key->epoch & 1));
+	__u32 *limit = ns_lat_state_at(NS_LAT_GROUPS_LIMIT);
+	__u8 one = 1;
+
+	group.metric = 0;
+	group.direction = 0;
+	if (bpf_map_lookup_elem(&ns_lat_groups, &group))
+		return true;
+	if (!count || !limit || *count >= *limit)
+		return false;
+	if (bpf_map_update_elem(&ns_lat_groups, &group, &one, BPF_NOEXIST))
+		return bpf_map_lookup_elem(&ns_lat_groups, &group) != NULL; /* raced */
+	__sync_fetch_and_add(count, 1);
+	return true;
+}
+
+/* The row for @key, made if its group has a place; else its other row. */
 static __always_inline struct ns_latency_hist *ns_lat_row(const struct ns_latency_key *key)
 {
 	struct ns_latency_hist *h = bpf_map_lookup_elem(&ns_lat_hists, key);
-	__u32 *groups = ns_lat_state_at(NS_LAT_GROUPS + (key->epoch & 1));
-	__u32 *limit = ns_lat_state_at(NS_LAT_GROUPS_LIMIT);
+	struct ns_latency_key other = {};
 
 	if (h)
 		return h;
-	if (groups && limit && *groups < *limit &&
-	    !bpf_map_update_elem(&ns_lat_hists, key, &ns_lat_zero, BPF_NOEXIST)) {
-		__sync_fetch_and_add(groups, 1);
+	if (ns_lat_group_admitted(key)) {
+		bpf_map_update_elem(&ns_lat_hists, key, &ns_lat_zero, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&ns_lat_hists, key);
 		if (h)
 			return h;
 	}
+	/* The metric's other row, for this end of connections; its room is reserved. */
 	ns_count_error(NS_ERR_SUMMARY_FULL);
-	return NULL;
+	other.metric = key->metric;
+	other.direction = key->direction;
+	other.epoch = key->epoch;
+	other.other = 1;
+	h = bpf_map_lookup_elem(&ns_lat_hists, &other);
+	if (h)
+		return h;
+	bpf_map_update_elem(&ns_lat_hists, &other, &ns_lat_zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&ns_lat_hists, &other);
 }
 
 /* Adds @weight samples of @ns to @sk's group of @metric. */
@@ -122,23 +165,20 @@ static __always_inline void ns_lat_record(const struct sock *sk, enum ns_latency
 	if (by & NS_LAT_BY_PORT)
 		key.dport = passive ? t.lport : t.rport;
 	h = ns_lat_row(&key);
-	if (!h) {
-		/* This metric's other row: its room is reserved in the map. */
-		struct ns_latency_key other = { .metric = metric, .other = 1, .epoch = key.epoch };
-
-		h = ns_map_lookup_or_init(&ns_lat_hists, &other, &ns_lat_zero);
-		if (!h)
-			return;
-	}
+	if (!h)
+		return;
+	/* Races between CPUs over min and max can only keep a less extreme value. */
 	if (!h->count || ns < h->min_ns)
 		h->min_ns = ns;
 	if (ns > h->max_ns)
 		h->max_ns = ns;
-	if (!h->count && owner && (by & NS_LAT_BY_PROCESS))
+	if (!h->comm[0] && owner && (by & NS_LAT_BY_PROCESS))
 		__builtin_memcpy(h->comm, owner->comm, NS_COMM_LEN);
-	h->count += weight;
-	h->sum_ns += ns * weight;
-	h->slots[ns_latency_slot(ns / 1000) & (NS_LAT_SLOTS - 1)] += weight;
+	__sync_fetch_and_add(&h->count, weight);
+	__sync_fetch_and_add(&h->sum_ns, ns * weight);
+	/* Microseconds rounded up: bucket k holds (2^(k-1), 2^k] us exactly. */
+	__sync_fetch_and_add(&h->slots[ns_latency_slot((ns + 999) / 1000) & (NS_LAT_SLOTS - 1)],
+			     weight);
 }
 
 /* The smoothed RTT of TCP socket @sk, in nanoseconds (0: none yet). */

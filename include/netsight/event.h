@@ -53,7 +53,8 @@ enum ns_event_type {
 	X(CONN_STORAGE, "conn_storage", 1,                                                    \
 	  "connections not followed to their end (socket storage allocation failed)")         \
 	X(SUMMARY_FULL, "summary_full", 0,                                                    \
-	  "updates counted only in totals (the in-kernel summary table was full)")            \
+	  "updates that found the in-kernel summary table full (counted only in totals, "     \
+	  "or in an 'other' row)")                                                            \
 	X(LISTENER_STORAGE, "listener_storage", 0,                                            \
 	  "listening sockets not watched for overflows (socket storage allocation failed)")   \
 	X(NESTED_EVENTS, "nested_runs", 1,                                                    \

@@ -38,8 +38,15 @@ enum ns_latency_by {
  */
 #define NS_LAT_SLOTS 32
 
-/* Groups each reading may hold; more go to the "other" row. */
+/* Groups each reading may hold; the samples of more go to "other" rows. */
 #define NS_LAT_GROUPS_MAX 4096
+/* Directions a row can have (enum ns_latency_direction). */
+#define NS_LAT_DIRECTIONS 3
+/*
+ * Rows: every metric and direction of every group in two reading periods,
+ * and their other rows.
+ */
+#define NS_LAT_ROWS_MAX (2 * (NS_LAT_GROUPS_MAX + 1) * NS_LAT_METRIC_MAX * NS_LAT_DIRECTIONS)
 
 /* Indexes of the map ns_lat_state. */
 enum ns_latency_state {
@@ -73,7 +80,7 @@ enum ns_latency_direction {
 	NS_LAT_DIR_PASSIVE, /* this host accepted them: it is the server */
 };
 
-/* Per CPU. Times in nanoseconds. */
+/* One row. Times in nanoseconds. */
 struct ns_latency_hist {
 	__u64 count;
 	__u64 sum_ns;

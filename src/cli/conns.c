@@ -13,6 +13,7 @@ static int run_conns(const struct ns_cli_opts *o)
 
 static const struct ns_option_group conns_groups[] = {
 	{ "Filters", ns_filter_options },
+	{ "Events", ns_event_options },
 	{ "Output", ns_output_options },
 	{ "Kernel", ns_kernel_options },
 	{ NULL, NULL },

@@ -184,9 +184,13 @@ static const struct ns_option drops_options[] = {
 };
 
 static const struct ns_option_group drops_groups[] = {
-	{ "Drops", drops_options },	   { "Filters", ns_filter_options },
-	{ "Summary", ns_summary_options }, { "Output", ns_output_options },
-	{ "Kernel", ns_kernel_options },   { NULL, NULL },
+	{ "Drops", drops_options },
+	{ "Filters", ns_filter_options },
+	{ "Events", ns_event_options },
+	{ "Summary", ns_summary_options },
+	{ "Output", ns_output_options },
+	{ "Kernel", ns_kernel_options },
+	{ NULL, NULL },
 };
 
 const struct ns_command ns_cmd_drops = {

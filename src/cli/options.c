@@ -547,6 +547,10 @@ const struct ns_option ns_filter_options[] = {
 	  parse_container },
 	{ "ipv4", '4', NULL, "only IPv4 (including IPv4-mapped IPv6)", parse_ipv4 },
 	{ "ipv6", '6', NULL, "only IPv6", parse_ipv6 },
+	{ NULL },
+};
+
+const struct ns_option ns_event_options[] = {
 	{ "event", 0, "NAME",
 	  "only events of this kind (event.action, e.g. connect_failed; repeatable)", parse_event },
 	{ NULL },

@@ -96,6 +96,8 @@ struct ns_command {
 
 /* Shared groups: filters and output options, --summary/--interval, kernel options. */
 extern const struct ns_option ns_filter_options[];
+/* --event, for commands that report events. */
+extern const struct ns_option ns_event_options[];
 extern const struct ns_option ns_output_options[];
 extern const struct ns_option ns_summary_options[];
 /* --interval alone, for commands that always aggregate. */

@@ -254,6 +254,12 @@ static int trace(struct ns_session *s, struct run *run, const char *what)
 		err = ns_session__finish(s);
 	if (!err)
 		err = ns_session__drain(s);
+	/* The last, partial interval, so that the interval tables add up to the total. */
+	if (!err && o->summary && interval)
+		err = ns_report_summary(&run->report, s, what,
+					(ns_boot_now() - (next - interval) + NS_NSEC_PER_SEC / 2) /
+						NS_NSEC_PER_SEC,
+					false);
 	if (!err && o->summary)
 		err = ns_report_summary(&run->report, s, what,
 					(ns_boot_now() - started + NS_NSEC_PER_SEC / 2) /

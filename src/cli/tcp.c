@@ -39,6 +39,7 @@ static const struct ns_option tcp_summary_options[] = {
 
 static const struct ns_option_group tcp_groups[] = {
 	{ "Filters", ns_filter_options },
+	{ "Events", ns_event_options },
 	{ "Summary", ns_summary_options },
 	{ "Summary grouping", tcp_summary_options },
 	{ "Output", ns_output_options },

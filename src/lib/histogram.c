@@ -44,13 +44,16 @@ double ns_histogram_quantile_us(const struct ns_histogram *h, double q)
 	}
 	if (!h->slots[slot])
 		return max_us;
+	/* The bucket's bounds, narrowed to where samples were seen at all. */
 	lower = slot ? (double)ns_histogram_le_us(slot - 1) : 0;
 	upper = (double)ns_histogram_le_us(slot);
+	if (lower < min_us)
+		lower = min_us;
+	if (upper > max_us)
+		upper = max_us;
+	if (upper < lower)
+		return lower;
 	v = lower + (upper - lower) * (rank - before) / (double)h->slots[slot];
-	if (v < min_us)
-		v = min_us;
-	if (v > max_us)
-		v = max_us;
 	return v;
 }
 

@@ -19,6 +19,12 @@ struct ns_histogram {
 	uint64_t slots[NS_LAT_SLOTS]; /* slot k: samples of at most 2^k us (ns_latency_slot()) */
 };
 
+/* Microseconds, rounded up as the kernel side buckets them. */
+static inline uint64_t ns_histogram_us_up(uint64_t ns)
+{
+	return (ns + 999) / 1000;
+}
+
 /* The upper bound of bucket @slot, in microseconds (Prometheus "le"). */
 static inline uint64_t ns_histogram_le_us(unsigned int slot)
 {
@@ -35,7 +41,7 @@ void ns_histogram_add_row(struct ns_histogram *dst, const struct ns_latency_hist
  * The @q quantile (0 < q <= 1) in microseconds, 0 for an empty histogram.
  * The bucket holding the rank is found from the counts; inside it, samples
  * are taken as spread evenly between its bounds (linear interpolation),
- * and the estimate is clamped to the exact minimum and maximum.
+ * narrowed to the exact minimum and maximum where those fall inside it.
  */
 double ns_histogram_quantile_us(const struct ns_histogram *h, double q);
 

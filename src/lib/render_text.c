@@ -214,7 +214,8 @@ static void add_owner_notes(struct ns_strbuf *out, const struct ns_record *rec)
 	id = ns_record_identity(rec);
 	if (!id)
 		return;
-	if (id->container_id[0])
+	/* A container's own row names it already. */
+	if (id->container_id[0] && !rec->identity)
 		ns_strbuf_addf(out, " container=%.12s", id->container_id);
 	if (id->pod_uid[0])
 		ns_strbuf_addf(out, " pod=%s", id->pod_uid);

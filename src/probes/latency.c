@@ -20,7 +20,6 @@
 #include "lib/cgroups.h"
 #include "lib/histogram.h"
 #include "lib/session.h"
-#include "lib/snapshot.h"
 #include "latency.compat.skel.h"
 #include "latency.skel.h"
 #include "probes/latency.h"
@@ -177,12 +176,29 @@ static int latency_prepare(struct ns_session *s, struct bpf_object *obj)
 			     max && max < NS_LAT_GROUPS_MAX ? max : NS_LAT_GROUPS_MAX);
 }
 
+/* Notes @key to be deleted once read. False without memory. */
+static bool add_stale(const struct ns_latency_key *key)
+{
+	if (lat.nstale == lat.stale_cap) {
+		size_t cap = lat.stale_cap ? lat.stale_cap * 2 : 256;
+		struct ns_latency_key *grown = realloc(lat.stale, cap * sizeof(*grown));
+
+		if (!grown)
+			return false;
+		lat.stale = grown;
+		lat.stale_cap = cap;
+	}
+	lat.stale[lat.nstale++] = *key;
+	return true;
+}
+
 struct reading {
 	__u32 epoch;
 	__u32 by;
 	int err;
 };
 
+/* One kernel row (@values: @ncpus copies, summed) into lat.reading. */
 static int read_row(const void *key_ptr, const void *values, int ncpus, void *ctx)
 {
 	const struct ns_latency_key *key = key_ptr;
@@ -194,16 +210,8 @@ static int read_row(const void *key_ptr, const void *values, int ncpus, void *ct
 
 	if (key->epoch != r->epoch)
 		return 0;
-	if (lat.nstale == lat.stale_cap) {
-		size_t cap = lat.stale_cap ? lat.stale_cap * 2 : 256;
-		struct ns_latency_key *grown = realloc(lat.stale, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		lat.stale = grown;
-		lat.stale_cap = cap;
-	}
-	lat.stale[lat.nstale++] = *key;
+	if (!add_stale(key))
+		return -ENOMEM;
 	for (int cpu = 0; cpu < ncpus && !comm; cpu++)
 		if (v[cpu].count && v[cpu].comm[0])
 			comm = v[cpu].comm;
@@ -224,11 +232,44 @@ static int read_row(const void *key_ptr, const void *values, int ncpus, void *ct
 	return 0;
 }
 
+/* Deletes the keys of @fd (a hash of struct ns_latency_key) in reading period @epoch. */
+static void forget_period(int fd, __u32 epoch)
+{
+	struct ns_latency_key key, next, *prev = NULL;
+
+	lat.nstale = 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (next.epoch == epoch && !add_stale(&next))
+			break;
+		key = next;
+		prev = &key;
+	}
+	for (size_t i = 0; i < lat.nstale; i++)
+		bpf_map_delete_elem(fd, &lat.stale[i]);
+}
+
+/* Calls read_row() for each row of reading period @r->epoch. */
+static int read_period(int fd, struct reading *r)
+{
+	struct ns_latency_key key, next, *prev = NULL;
+	struct ns_latency_hist row;
+	int err = 0;
+
+	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
+		if (next.epoch == r->epoch && !bpf_map_lookup_elem(fd, &next, &row))
+			err = read_row(&next, &row, 1, r);
+		key = next;
+		prev = &key;
+	}
+	return err;
+}
+
 /* Switches the kernel to the other period and moves the one it left into lat.reading. */
 static int take_reading(struct ns_session *s, struct bpf_object *obj)
 {
 	struct reading r = { .epoch = lat.epoch, .by = ns_session__config(s)->summary_by };
 	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_lat_hists"));
+	int groups_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_lat_groups"));
 	struct timespec grace = { 0, LAT_SWITCH_GRACE_NS };
 	int err;
 
@@ -239,10 +280,10 @@ static int take_reading(struct ns_session *s, struct bpf_object *obj)
 	nanosleep(&grace, NULL);
 	table_clear(&lat.reading);
 	lat.nstale = 0;
-	err = ns_map_for_each_percpu(fd, sizeof(struct ns_latency_key),
-				     sizeof(struct ns_latency_hist), read_row, &r);
+	err = read_period(fd, &r);
 	for (size_t i = 0; i < lat.nstale; i++)
 		bpf_map_delete_elem(fd, &lat.stale[i]);
+	forget_period(groups_fd, r.epoch);
 	if (!err)
 		err = lat_state_set(obj, NS_LAT_GROUPS + r.epoch, 0);
 	for (size_t i = 0; !err && i < lat.reading.n; i++) {
@@ -258,6 +299,11 @@ static int take_reading(struct ns_session *s, struct bpf_object *obj)
 		}
 	}
 	return err;
+}
+
+static uint64_t quantile_us_up(const struct ns_histogram *h, double q)
+{
+	return ns_histogram_us_up((uint64_t)(ns_histogram_quantile_us(h, q) * 1000 + 0.5));
 }
 
 void ns_latency_row_record(const struct ns_latency_row *row, __u64 epoch_ns, struct ns_record *rec)
@@ -300,11 +346,12 @@ void ns_latency_row_record(const struct ns_latency_row *row, __u64 epoch_ns, str
 	if (g->other)
 		ns_record_str(rec, NS_F_GROUP, "other");
 	ns_record_hist(rec, NS_F_HISTOGRAM, h);
-	ns_record_u64(rec, NS_F_LATENCY_MIN, (h->min_ns + 500) / 1000);
-	ns_record_u64(rec, NS_F_LATENCY_MAX, (h->max_ns + 500) / 1000);
-	ns_record_u64(rec, NS_F_LATENCY_P50, (__u64)(ns_histogram_quantile_us(h, 0.50) + 0.5));
-	ns_record_u64(rec, NS_F_LATENCY_P90, (__u64)(ns_histogram_quantile_us(h, 0.90) + 0.5));
-	ns_record_u64(rec, NS_F_LATENCY_P99, (__u64)(ns_histogram_quantile_us(h, 0.99) + 0.5));
+	/* Whole microseconds rounded up, as the buckets count them. */
+	ns_record_u64(rec, NS_F_LATENCY_MIN, ns_histogram_us_up(h->min_ns));
+	ns_record_u64(rec, NS_F_LATENCY_MAX, ns_histogram_us_up(h->max_ns));
+	ns_record_u64(rec, NS_F_LATENCY_P50, quantile_us_up(h, 0.50));
+	ns_record_u64(rec, NS_F_LATENCY_P90, quantile_us_up(h, 0.90));
+	ns_record_u64(rec, NS_F_LATENCY_P99, quantile_us_up(h, 0.99));
 }
 
 static int latency_summarize(struct ns_session *s, struct bpf_object *obj, bool since_start,

@@ -203,7 +203,13 @@ static int owner_netns(struct ns_session *s, struct bpf_object *obj, __u64 netns
 /* How often the cgroups of --container's containers are looked for again. */
 #define CONTAINER_RESCAN_NS (1000ULL * 1000 * 1000)
 
-static uint64_t containers_scanned_ns;
+static struct {
+	uint64_t scanned_ns;
+	/* What each --container prefix stands for, once a container matched it. */
+	char ids[NS_MAX_CONTAINERS][NS_CONTAINER_ARG_LEN];
+	size_t nids;
+	bool pinned[NS_MAX_CONTAINERS];
+} containers;
 
 static uint64_t monotonic_ns(void)
 {
@@ -211,6 +217,31 @@ static uint64_t monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * Pins each --container prefix to the container it names, the first time
+ * one does, as docker does with an id prefix: a container that starts later
+ * with the same prefix is not followed.
+ */
+static void pin_containers(const struct ns_config *cfg)
+{
+	struct ns_container_matches m;
+
+	for (__u32 i = 0; i < cfg->ncontainers && i < NS_MAX_CONTAINERS; i++) {
+		if (containers.pinned[i] || ns_containers_find(cfg->containers[i], &m) || !m.n)
+			continue;
+		containers.pinned[i] = true;
+		memcpy(containers.ids[containers.nids++], m.ids[0], sizeof(m.ids[0]));
+		if (m.n > 1)
+			ns_log(NS_LOG_WARN,
+			       "--container %s: %zu containers appeared with that prefix; following "
+			       "%.12s only",
+			       cfg->containers[i], m.n, m.ids[0]);
+		else
+			ns_log(NS_LOG_INFO, "--container %s: following container %.12s",
+			       cfg->containers[i], m.ids[0]);
+	}
 }
 
 /* --container: the cgroups of its containers into ns_filter_cgroups. */
@@ -223,18 +254,25 @@ static int scan_containers(struct ns_session *s, struct bpf_object *obj, bool fi
 
 	if (!(cfg->flags & NS_CFG_CONTAINER_FILTER))
 		return 0;
-	containers_scanned_ns = monotonic_ns();
-	err = ns_containers_fill(cfg->containers, cfg->ncontainers, fd, &added, &matched);
+	containers.scanned_ns = monotonic_ns();
+	if (containers.nids < cfg->ncontainers)
+		pin_containers(cfg);
+	for (__u32 i = 0; first && i < cfg->ncontainers && i < NS_MAX_CONTAINERS; i++)
+		if (!containers.pinned[i])
+			ns_log(NS_LOG_WARN,
+			       "--container %s: no container has that id yet; watching for one to "
+			       "start",
+			       cfg->containers[i]);
+	if (!containers.nids)
+		return 0;
+	err = ns_containers_fill(containers.ids, containers.nids, fd, &added, &matched);
 	if (err == -ENOSPC)
 		ns_log(NS_LOG_WARN,
 		       "--container: more than %d cgroups match; the rest are left out",
 		       NS_FILTER_CGROUPS_MAX);
 	else if (err && first)
 		return err;
-	if (first && !matched)
-		ns_log(NS_LOG_WARN,
-		       "--container: no container's cgroup matches yet; watching for one to start");
-	else if (added)
+	if (added)
 		ns_log(NS_LOG_DEBUG, "--container: %zu new cgroups of the containers", added);
 	return 0;
 }
@@ -246,7 +284,7 @@ static int owner_prepare(struct ns_session *s, struct bpf_object *obj)
 
 static int owner_tick(struct ns_session *s, struct bpf_object *obj)
 {
-	if (monotonic_ns() - containers_scanned_ns >= CONTAINER_RESCAN_NS)
+	if (monotonic_ns() - containers.scanned_ns >= CONTAINER_RESCAN_NS)
 		return scan_containers(s, obj, false);
 	return 0;
 }
@@ -254,6 +292,7 @@ static int owner_tick(struct ns_session *s, struct bpf_object *obj)
 static void owner_release(void)
 {
 	ns_cgroups_release();
+	memset(&containers, 0, sizeof(containers));
 }
 
 const struct ns_family ns_owner_family = {

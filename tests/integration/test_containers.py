@@ -186,7 +186,7 @@ def test_container_filter_follows_a_container_that_starts_later(pair, netsight_b
     later = container_id()
     reqresp(cleanup, pair, port)
     ns = start(cleanup, netsight_bin, "--container", later)
-    assert "no container's cgroup matches yet" in ns.stderr()
+    assert f"--container {later}: no container has that id yet" in ns.stderr()
     path = cgroups.make(f"system.slice/docker-{later}.scope")
     time.sleep(1.5)  # netsight looks for new cgroups of the container every second
     with tempfile.TemporaryDirectory() as tmp:
@@ -197,9 +197,10 @@ def test_container_filter_follows_a_container_that_starts_later(pair, netsight_b
         pid = c.result()["pid"]
         outside.result()
     settle()
-    events, _ = ns.events()
+    events, err = ns.events()
     assert {e["process.pid"] for e in on_port(events, port)} == {pid}
     assert len(on_port(events, port)) == 2
+    assert f"--container {later}: following container {later[:12]}" in err
 
 
 def test_ambiguous_and_invalid_container_ids(netsight_bin, cgroups):
@@ -212,3 +213,60 @@ def test_ambiguous_and_invalid_container_ids(netsight_bin, cgroups):
     r = subprocess.run([netsight_bin, "conns", "--container", "xyz"], capture_output=True,
                        text=True)
     assert r.returncode == 2 and "invalid --container 'xyz'" in r.stderr
+
+
+def test_a_process_that_joins_a_container_is_attributed_to_it(pair, netsight_bin, cleanup,
+                                                              cgroups):
+    """The same process, moved into a container's cgroup mid-connection (as
+    a cgexec-style join does): what it does afterwards is the container's."""
+    port = 5304
+    cid = container_id()
+    path = cgroups.make(f"system.slice/docker-{cid}.scope")
+    reqresp(cleanup, pair, port)
+    ns = start(cleanup, netsight_bin, "--container", cid[:16])
+    lat = Netsight(netsight_bin, "latency", "-o", "json", "--by", "container", "--port", port)
+    cleanup(lat)
+    with tempfile.TemporaryDirectory() as tmp:
+        paused, resume = os.path.join(tmp, "paused"), os.path.join(tmp, "resume")
+        c = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+                 "--requests", 6, "--pause-after", 3, "--paused-file", paused,
+                 "--resume-file", resume, "--name", CLIENT, script=REQRESP)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(paused) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        cgroups.move(path, c.pid)
+        open(resume, "w").close()
+        pid = c.result()["pid"]
+    settle()
+    events, _ = ns.events()
+    close, = on_port(events, port)  # the connect came before the move
+    assert (close["event.action"], close["process.pid"]) == ("close", pid)
+    assert close["container.id"] == cid
+    rows = [r for r in rows_of(lat) if r["latency.metric"] == "response"
+            and r["network.direction"] == "egress"]
+    counts = {r.get("container.id"): r["histogram.count"] for r in rows}
+    assert counts == {None: 3, cid: 3}
+
+
+def test_a_prefix_stays_with_the_container_it_named(pair, netsight_bin, cleanup, cgroups):
+    """--container PREFIX names one container, as docker does: another one
+    with the same prefix, started later, is not followed."""
+    port = 5305
+    first = "cafe" + container_id()[4:]
+    second = "cafe" + container_id()[4:]
+    one = cgroups.make(f"system.slice/docker-{first}.scope")
+    reqresp(cleanup, pair, port)
+    ns = start(cleanup, netsight_bin, "--container", "cafe")
+    two = cgroups.make(f"system.slice/docker-{second}.scope")
+    time.sleep(1.5)
+    with tempfile.TemporaryDirectory() as tmp:
+        go = os.path.join(tmp, "go")
+        a = client_in(cleanup, cgroups, pair, one, port, go)
+        b = client_in(cleanup, cgroups, pair, two, port, go)
+        open(go, "w").close()
+        want = a.result()["pid"]
+        b.result()
+    settle()
+    events, err = ns.events()
+    assert {e["process.pid"] for e in on_port(events, port)} == {want}
+    assert f"--container cafe: following container {first[:12]}" in err

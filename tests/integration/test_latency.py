@@ -90,7 +90,7 @@ def test_groups_beyond_the_limit_are_counted_in_the_other_row(pair, netsight_bin
     ports = [5211, 5212, 5213, 5214]
     reqresp(cleanup, pair.b, "server", "--bind", pair.b4,
             *[a for p in ports for a in ("--port", f"{p}:0")], "--name", SERVER)
-    ns = latency(cleanup, netsight_bin, "--by", "port", "--max-groups", 2)
+    ns = latency(cleanup, netsight_bin, "--by", "port", "--max-groups", 2, "--addr", pair.b4)
     for port in ports:
         reqresp(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
                 "--name", CLIENT).result()
@@ -98,12 +98,23 @@ def test_groups_beyond_the_limit_are_counted_in_the_other_row(pair, netsight_bin
     rows = rows_of(ns)
     grouped = [r for r in rows if "netsight.group" not in r]
     other = [r for r in rows if r.get("netsight.group") == "other"]
-    assert len(grouped) <= 2 and other
+    groups = {(r["destination.port"], r["network.netns"]) for r in grouped}
+    assert len(groups) == 2 and other
+    # A group that has a place keeps all its rows: each metric, each end.
+    for port, netns in groups:
+        mine = [r for r in grouped if r["destination.port"] == port]
+        metrics = {(r["latency.metric"], r["network.direction"]) for r in mine}
+        if port in ports:
+            assert {("connect", "egress"), ("response", "egress")} <= metrics
     for r in other:
         assert "destination.port" not in r and "process.pid" not in r
-    mine = [r for r in grouped if r.get("destination.port") in ports]
-    connects = sum(r["histogram.count"] for r in find(mine + other, "connect"))
+        assert r["network.direction"] in ("egress", "ingress")
+    connects = sum(r["histogram.count"] for r in find(rows, "connect")
+                   if r.get("destination.port", ports[0]) in ports)
     assert connects == len(ports)
+    responses = [r for r in find(rows, "response", network__direction="egress")
+                 if r.get("destination.port", ports[0]) in ports]
+    assert sum(r["histogram.count"] for r in responses) == len(ports)
 
 
 def test_a_handed_on_socket_counts_for_its_user(pair, netsight_bin, cleanup):

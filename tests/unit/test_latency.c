@@ -82,7 +82,7 @@ static void add(struct ns_histogram *h, __u64 ns, unsigned int n)
 {
 	struct ns_latency_hist row = { .count = n, .sum_ns = ns * n, .min_ns = ns, .max_ns = ns };
 
-	row.slots[ns_latency_slot(ns / 1000)] = n;
+	row.slots[ns_latency_slot(ns_histogram_us_up(ns))] = n;
 	ns_histogram_add_row(h, &row);
 }
 
@@ -188,7 +188,12 @@ static void a_row_in_json(void **state)
 	assert_non_null(strstr(json, "\"histogram.count\":4"));
 	assert_non_null(strstr(json, "\"histogram.sum_us\":60301"));
 	assert_non_null(strstr(json, "\"latency.min_us\":1,\"latency.max_us\":20100"));
-	assert_non_null(strstr(json, "\"latency.p50_us\":20100"));
+	/*
+	 * Rank 2 of 4 is the first of the 3 samples in (16384, 32768], narrowed
+	 * to (16384, 20100] by the maximum: 16384 + 3716 / 3, rounded up.
+	 */
+	assert_non_null(strstr(json, "\"latency.p50_us\":17623"));
+	assert_non_null(strstr(json, "\"latency.p99_us\":20051"));
 	free(json);
 }
 

@@ -9,8 +9,11 @@
       --accept-after, nothing is accepted for the first S seconds (a full
       accept queue makes the kernel drop further SYNs). Runs until killed.
   client --connect A --port P --requests N [--connections C] [--start-file F]
+         [--pause-after K --paused-file P --resume-file R]
       C connections one after the other, N one-byte requests on each, each
-      waiting for its answer; prints {"pid": ..., "connect_s": [...]}.
+      waiting for its answer; prints {"pid": ..., "connect_s": [...]}. With
+      --pause-after, after K requests on the first connection it creates P
+      and waits for R.
   hold --connect A --port P
       connects and keeps the connection open until killed.
 
@@ -74,7 +77,10 @@ def client(args):
         started = time.monotonic()
         s = socket.create_connection((args.connect, int(args.port[0])), timeout=30)
         took.append(time.monotonic() - started)
-        for _ in range(args.requests):
+        for i in range(args.requests):
+            if args.pause_after and i == args.pause_after and not took[1:]:
+                open(args.paused_file, "w").close()
+                wait_for_file(args.resume_file)
             s.sendall(b"q")
             if not s.recv(1):
                 raise SystemExit("server closed")
@@ -102,6 +108,9 @@ def main():
     p.add_argument("--requests", type=int, default=1)
     p.add_argument("--connections", type=int, default=1)
     p.add_argument("--start-file")
+    p.add_argument("--pause-after", type=int, default=0)
+    p.add_argument("--paused-file")
+    p.add_argument("--resume-file")
     p.add_argument("--name", default="reqresp")
     args = p.parse_args()
     {"server": server, "client": client, "hold": hold}[args.role](args)
