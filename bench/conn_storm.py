@@ -34,7 +34,8 @@ def main():
     modes = [Mode("baseline"),
              *netsight_modes(binaries(args), "netsight", ["conns", "-o", "json"], events=4,
                              prefixes=("owner_", "conn_"), ready="tracing"),
-             *netsight_modes(binaries(args), "netsight latency", ["latency", "-o", "json"],
+             # Only the binary under test: one from before may have no latency command.
+             *netsight_modes(binaries(args)[:1], "netsight latency", ["latency", "-o", "json"],
                              events=0, prefixes=("owner_", "lat_"), ready="tracing")]
     if shutil.which("tcplife"):
         modes.append(Mode("tcplife", ["tcplife"], events=2, prefixes=("inet_sock_set_state",)))

@@ -132,6 +132,7 @@ static __always_inline void owner_io(const struct sock *sk, bool send, int ret)
 {
 	__u8 protocol = sk ? sk->sk_protocol : 0;
 	struct ns_sock_state *st;
+	struct task_struct *task;
 
 	if (protocol != NS_IPPROTO_TCP && protocol != NS_IPPROTO_UDP)
 		return;
@@ -143,12 +144,18 @@ static __always_inline void owner_io(const struct sock *sk, bool send, int ret)
 			owner_used(sk);
 		return;
 	}
-	/* Another process, or the same one moved to another cgroup (a container's). */
-	if (st->owner.flags & NS_OWNER_PROVISIONAL)
+	/*
+	 * Another process, or the same one moved to another cgroup (a
+	 * container's): a move gives the task another css_set, so comparing
+	 * that pointer spares a cgroup id lookup on every call.
+	 */
+	task = bpf_get_current_task_btf();
+	if (st->owner.flags & NS_OWNER_PROVISIONAL) {
 		owner_used(sk);
-	else if (st->owner.pid != bpf_get_current_pid_tgid() >> 32 ||
-		 st->owner.cgroup_id != bpf_get_current_cgroup_id())
+	} else if (st->owner.pid != (__u32)task->tgid || st->user_css != (__u64)task->cgroups) {
 		ns_owner_set_user(&st->owner);
+		st->user_css = (__u64)task->cgroups;
+	}
 	if ((ns_cfg.flags & NS_CFG_LATENCY) && protocol == NS_IPPROTO_TCP)
 		ns_lat_on_io(sk, st, send, ret);
 }

@@ -48,6 +48,7 @@
  */
 struct ns_sock_state {
 	struct ns_owner owner; /* first: a state is also its owner */
+	__u64 user_css; /* the user's css_set when last seen (owner_io()) */
 	__u64 lat_syn_ns; /* SYN sent */
 	__u64 lat_sent_ns; /* last send() with no data received since; 0: none */
 	__u64 lat_next_ns; /* no fast response is timed before this */
