@@ -37,6 +37,31 @@ struct bpf_map *ns_session__map(const struct ns_session *s, const char *name)
  * Points the shared maps of @obj (of family @lf) at those created by earlier
  * families, and sizes the ones it will create; @probe: a throw-away load.
  */
+/*
+ * Shared maps that only run with one configuration flag (the latency
+ * family's, --container): every object that includes their header declares
+ * them, and without that flag they are made with one entry, so commands
+ * that never use them do not hold their memory.
+ */
+static const struct {
+	const char *name;
+	__u32 flag; /* enum ns_config_flag */
+} conditional_maps[] = {
+	{ "ns_lat_hists", NS_CFG_LATENCY },
+	{ "ns_lat_groups", NS_CFG_LATENCY },
+	{ "ns_filter_cgroups", NS_CFG_CONTAINER_FILTER },
+};
+
+/* The size of new shared map @name: its own, or 1 if its configuration is off. */
+static int size_shared_map(const struct ns_session *s, struct bpf_map *map, const char *name)
+{
+	for (size_t i = 0; i < sizeof(conditional_maps) / sizeof(conditional_maps[0]); i++)
+		if (!strcmp(name, conditional_maps[i].name) &&
+		    !(s->opts.cfg.flags & conditional_maps[i].flag))
+			return bpf_map__set_max_entries(map, 1);
+	return 0;
+}
+
 static int share_maps(struct ns_session *s, struct loaded_family *lf, struct bpf_object *obj,
 		      bool probe)
 {
@@ -56,7 +81,7 @@ static int share_maps(struct ns_session *s, struct loaded_family *lf, struct bpf
 			err = bpf_map__set_max_entries(map, probe ? NS_PROBE_RINGBUF :
 								    s->opts.ringbuf_size);
 		else
-			continue;
+			err = size_shared_map(s, map, name);
 		if (err) {
 			ns_session_set_subject(s, "shared map '%s'", name);
 			return err;

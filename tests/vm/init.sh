@@ -127,7 +127,7 @@ stop
 check latency_connect "$(samples connect 7007)" -eq 5
 check latency_rtt "$(samples rtt 7007)" -ge 5
 # Response times need sock_send_length (Linux 6.3+); doctor says whether it loaded.
-if grep -q 'lat_sock_send_length .* ok' /tmp/doctor.txt; then
+if grep -q 'owner_sock_send_length .* ok' /tmp/doctor.txt; then
 	check latency_response "$(samples response 7007)" -eq 5
 else
 	check latency_response_unavailable "$(samples response 7007)" -eq 0
