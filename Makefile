@@ -44,7 +44,7 @@ LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
 CFLAGS ?= -O2 -g
 BASE_CFLAGS := $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -DNS_VERSION='"$(VERSION)"' \
 	-Iinclude -Isrc -I$(O) $(LIBBPF_CFLAGS) -MMD -MP
-LDLIBS := $(LIBBPF_LIBS) -lelf -lz -lm -lmnl -ljson-c -lmd
+LDLIBS := $(LIBBPF_LIBS) -lelf -lz -lm -lmnl -ljson-c -lmd -lmicrohttpd
 # libbpf's BPF_PROG() declares a ctx parameter that most programs never use.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARNINGS) -Wno-unused-parameter \
 	-Iinclude -Ibpf -I$(O) -MMD -MP

@@ -137,7 +137,7 @@ static __always_inline void ns_lat_record(const struct sock *sk, enum ns_latency
 {
 	struct ns_owner *owner = ns_owner_get(sk);
 	struct ns_latency_key key = {};
-	__u32 by = ns_cfg.summary_by, *epoch;
+	__u32 by = ns_cfg.latency_by, *epoch;
 	struct ns_latency_hist *h;
 	struct ns_tuple t;
 	bool passive;

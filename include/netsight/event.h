@@ -169,9 +169,9 @@ struct ns_config {
 	/* Wake the reader once this much is pending; 0: wake for every event. */
 	__u32 wakeup_bytes;
 	__u32 flags; /* enum ns_config_flag */
-	__u32 summary_by; /* --by: enum ns_tcp_by, enum ns_latency_by */
+	__u32 summary_by; /* tcp --summary --by: enum ns_tcp_by */
 	__u32 max_groups; /* latency: groups per reading; 0: the family's maximum */
-	__u32 pad2;
+	__u32 latency_by; /* latency --by: enum ns_latency_by */
 	/*
 	 * --container: ids or prefixes, for user space, which keeps the ids of
 	 * their cgroups in the map ns_filter_cgroups (NS_CFG_CONTAINER_FILTER).

@@ -20,7 +20,7 @@ enum ns_latency_metric {
 		NS_LAT_METRIC_MAX,
 };
 
-/* What rows are grouped by (--by): bits of ns_config.summary_by. */
+/* What rows are grouped by (--by): bits of ns_config.latency_by. */
 enum ns_latency_by {
 	NS_LAT_BY_PROCESS = 1U << 0, /* the socket's user (pid) */
 	NS_LAT_BY_CGROUP = 1U << 1, /* the user's cgroup */

@@ -38,7 +38,12 @@ static int parse_max_groups(struct ns_cli_opts *o, const char *arg, char *err, s
 
 static int run_latency(const struct ns_cli_opts *o)
 {
-	return ns_run(o, "TCP latency", latency_families);
+	struct ns_cli_opts run = *o;
+
+	/* --by fills the summary's grouping; the latency family has its own. */
+	run.cfg.latency_by = o->cfg.summary_by;
+	run.cfg.summary_by = 0;
+	return ns_run(&run, "TCP latency", latency_families);
 }
 
 static const struct ns_option latency_options[] = {

@@ -596,6 +596,13 @@ const struct ns_option ns_output_options[] = {
 	{ NULL },
 };
 
+const struct ns_option ns_run_options[] = {
+	{ "duration", 0, "SECONDS", "stop after SECONDS (default: run until SIGTERM or Ctrl-C)",
+	  parse_duration },
+	{ "verbose", 'v', NULL, "more diagnostics; twice for libbpf's debug log", parse_verbose },
+	{ NULL },
+};
+
 const struct ns_option ns_table_output_options[] = {
 	{ "output", 'o', "FORMAT", "text (histograms, default) or json (one object per row)",
 	  parse_output },

@@ -24,6 +24,8 @@ enum ns_exit {
 };
 
 #define NS_MAX_REASONS 64
+#define NS_MAX_LABELS 8
+#define NS_LABEL_LEN 128
 #define NS_MAX_EVENT_NAMES 16
 
 #include "lib/progplan.h"
@@ -54,6 +56,15 @@ struct ns_cli_opts {
 	size_t nexcluded;
 	const char *events[NS_MAX_EVENT_NAMES]; /* --event: report only these actions */
 	size_t nevents;
+	/* agent */
+	const char *listen; /* --listen ADDR:PORT */
+	const char *labels[2 * NS_MAX_LABELS + 1]; /* --label: key, value, ..., NULL */
+	size_t nlabels;
+	char label_buf[NS_MAX_LABELS][NS_LABEL_LEN];
+	const char *log_path; /* --log FILE, "-" for stdout, NULL for none */
+	uint64_t max_series; /* per metric */
+	uint64_t series_ttl_s;
+	bool bpf_stats;
 	/* Hooks to treat as refused (NETSIGHT_REFUSE, then --refuse-hook), or NULL. */
 	const char *refuse;
 	char refuse_buf[NS_REFUSE_LEN];
@@ -105,6 +116,8 @@ extern const struct ns_option ns_interval_options[];
 extern const struct ns_option ns_kernel_options[];
 /* --output and --verbose alone, for commands that do not trace. */
 extern const struct ns_option ns_format_options[];
+/* --duration and --verbose alone, for the agent. */
+extern const struct ns_option ns_run_options[];
 /* Output options of commands that only aggregate: no --count, no event ring size. */
 extern const struct ns_option ns_table_output_options[];
 

@@ -132,8 +132,6 @@ static void note_program(const char *name, const char *hook, void *ctx)
 
 int ns_run_check_refusals(const struct ns_cli_opts *o)
 {
-	static const struct ns_family *const all[] = { &ns_owner_family, &ns_conn_family,
-						       &ns_tcp_family, &ns_drop_family };
 	static const char *const pseudo[] = { NS_HOOK_VIEWS, NULL };
 	struct program_names *pn;
 	struct ns_refusals r;
@@ -145,8 +143,8 @@ int ns_run_check_refusals(const struct ns_cli_opts *o)
 	pn = calloc(1, sizeof(*pn));
 	if (!pn)
 		return NS_EXIT_FAILURE;
-	for (size_t i = 0; !err && i < sizeof(all) / sizeof(all[0]); i++)
-		err = ns_family_list_programs(all[i], note_program, pn);
+	for (size_t i = 0; !err && ns_families[i]; i++)
+		err = ns_family_list_programs(ns_families[i], note_program, pn);
 	bad = err ? NULL : ns_refusals_unmatched(&r, pn->n, pn->name_ptrs, pn->hook_ptrs, pseudo);
 	if (bad)
 		fprintf(stderr,

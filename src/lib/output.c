@@ -158,7 +158,8 @@ static void render(struct ns_output *out, const struct ns_record *rec)
 		mark_new_day(out, rec);
 	ns_strbuf_reset(&out->line);
 	if (out->format == NS_FORMAT_JSON)
-		ns_render_json(rec, &(struct ns_json_run){ out->host, out->dataset }, &out->line);
+		ns_render_json(rec, &(struct ns_json_run){ out->host, out->dataset, out->labels },
+			       &out->line);
 	else
 		ns_render_text(rec, out->columns, &out->style, &out->line);
 }

@@ -48,6 +48,8 @@ struct ns_output {
 	int day; /* text: the calendar day of the last record (YYYYMMDD), 0 before the first */
 	char host[256];
 	char dataset[64]; /* "netsight.<command>" */
+	/* JSON: labels.KEY of every record, as key, value pairs, NULL-terminated; or NULL. */
+	const char *const *labels;
 	struct ns_strbuf line; /* being rendered */
 	struct ns_strbuf backlog; /* rendered, not written yet */
 	size_t written; /* bytes of the backlog already written */

@@ -57,6 +57,8 @@ void ns_render_text(const struct ns_record *rec, const struct ns_column *cols,
 struct ns_json_run {
 	const char *host; /* host.name */
 	const char *dataset; /* event.dataset, "netsight.<command>" */
+	/* ECS labels.KEY: key, value pairs, NULL-terminated; or NULL. */
+	const char *const *labels;
 };
 
 void ns_render_json(const struct ns_record *rec, const struct ns_json_run *run,

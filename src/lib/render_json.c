@@ -212,6 +212,12 @@ void ns_render_json(const struct ns_record *rec, const struct ns_json_run *run,
 	ns_json_str(&j, "@timestamp", ts);
 	add_event(&j, rec, run);
 	ns_json_str(&j, "host.name", run->host);
+	for (size_t i = 0; run->labels && run->labels[i] && run->labels[i + 1]; i += 2) {
+		char key[160];
+
+		snprintf(key, sizeof(key), "labels.%s", run->labels[i]);
+		ns_json_str(&j, key, run->labels[i + 1]);
+	}
 	if (ns_record_has_owner(rec))
 		ns_json_u64(&j, "process.pid", rec->owner.pid);
 	if (rec->owner.comm[0])

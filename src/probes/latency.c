@@ -267,7 +267,7 @@ static int read_period(int fd, struct reading *r)
 /* Switches the kernel to the other period and moves the one it left into lat.reading. */
 static int take_reading(struct ns_session *s, struct bpf_object *obj)
 {
-	struct reading r = { .epoch = lat.epoch, .by = ns_session__config(s)->summary_by };
+	struct reading r = { .epoch = lat.epoch, .by = ns_session__config(s)->latency_by };
 	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_lat_hists"));
 	int groups_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_lat_groups"));
 	struct timespec grace = { 0, LAT_SWITCH_GRACE_NS };

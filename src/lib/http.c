@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+
+#include "lib/http.h"
+
+/* A scraper that sends nothing for this long is dropped. */
+#define NS_HTTP_TIMEOUT_S 10
+#define NS_HTTP_MAX_CONNECTIONS 32
+
+struct ns_http {
+	struct MHD_Daemon *daemon;
+	ns_http_handler handler;
+	void *ctx;
+};
+
+int ns_http_parse_listen(const char *text, void *sockaddr, size_t *len)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+				  .ai_socktype = SOCK_STREAM };
+	char host[64];
+	const char *port, *colon = strrchr(text, ':');
+	struct addrinfo *ai;
+	size_t hostlen;
+
+	if (!colon || !colon[1] || colon == text)
+		return -EINVAL;
+	port = colon + 1;
+	hostlen = colon - text;
+	if (text[0] == '[') {
+		if (hostlen < 3 || text[hostlen - 1] != ']')
+			return -EINVAL;
+		text++;
+		hostlen -= 2;
+	}
+	if (hostlen >= sizeof(host) || strspn(port, "0123456789") != strlen(port) ||
+	    atoi(port) < 1 || atoi(port) > 65535)
+		return -EINVAL;
+	memcpy(host, text, hostlen);
+	host[hostlen] = '\0';
+	if (getaddrinfo(host, port, &hints, &ai))
+		return -EINVAL;
+	if (ai->ai_addrlen > *len) {
+		freeaddrinfo(ai);
+		return -EINVAL;
+	}
+	memcpy(sockaddr, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **req_cls)
+{
+	struct ns_http *h = cls;
+	struct ns_http_reply reply = { .status = 500, .content_type = "text/plain" };
+	struct MHD_Response *resp;
+	const char *accept;
+	enum MHD_Result ret;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		if (!resp)
+			return MHD_NO;
+		MHD_add_response_header(resp, "Allow", "GET, HEAD");
+		ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	/* The first call only announces the request. */
+	if (!*req_cls) {
+		*req_cls = h;
+		return MHD_YES;
+	}
+	accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	ns_strbuf_init(&reply.body);
+	h->handler(url, accept ? accept : "", &reply, h->ctx);
+	if (ns_strbuf_error(&reply.body)) {
+		ns_strbuf_release(&reply.body);
+		return MHD_NO;
+	}
+	/* The server frees the body once it is sent. */
+	resp = MHD_create_response_from_buffer(reply.body.len, reply.body.buf,
+					       MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		ns_strbuf_release(&reply.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type);
+	ret = MHD_queue_response(conn, reply.status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+struct ns_http *ns_http__start(const char *listen, ns_http_handler handler, void *ctx)
+{
+	struct sockaddr_storage addr;
+	size_t len = sizeof(addr);
+	struct ns_http *h;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+
+	if (ns_http_parse_listen(listen, &addr, &len)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->handler = handler;
+	h->ctx = ctx;
+	errno = 0;
+	h->daemon = MHD_start_daemon(flags, ntohs(((struct sockaddr_in *)&addr)->sin_port), NULL,
+				     NULL, answer, h, MHD_OPTION_SOCK_ADDR, &addr,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)NS_HTTP_TIMEOUT_S,
+				     MHD_OPTION_CONNECTION_LIMIT,
+				     (unsigned int)NS_HTTP_MAX_CONNECTIONS, MHD_OPTION_END);
+	if (!h->daemon) {
+		int err = errno ? errno : EADDRINUSE;
+
+		free(h);
+		errno = err;
+		return NULL;
+	}
+	return h;
+}
+
+void ns_http__stop(struct ns_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->daemon);
+	free(h);
+}
