@@ -51,7 +51,7 @@ static struct ns_conn_event accepted_close(void)
 /* The JSON line of @e, parsed. */
 static struct json_object *json_of(const struct ns_conn_event *e)
 {
-	static const struct ns_json_run run = { "testhost", "netsight.conns" };
+	static const struct ns_json_run run = { .host = "testhost", .dataset = "netsight.conns" };
 	struct ns_record rec;
 	struct ns_strbuf sb;
 	struct json_object *obj;

@@ -147,7 +147,8 @@ static char *render_json(const struct ns_record *rec)
 	struct ns_strbuf sb;
 
 	ns_strbuf_init(&sb);
-	ns_render_json(rec, &(struct ns_json_run){ "h", "netsight.latency" }, &sb);
+	ns_render_json(rec, &(struct ns_json_run){ .host = "h", .dataset = "netsight.latency" },
+		       &sb);
 	return sb.buf;
 }
 
