@@ -418,7 +418,9 @@ static int run_agent(const struct ns_cli_opts *o)
 		goto out;
 	}
 	err = read_tables(&a, s);
-	ns_log(NS_LOG_INFO, "serving metrics on http://%s/metrics (SIGTERM or Ctrl-C to stop)",
+	ns_log(NS_LOG_INFO,
+	       "tracing every family; serving metrics on http://%s/metrics (SIGTERM or "
+	       "Ctrl-C to stop)",
 	       listen);
 	if (!err)
 		err = serve_until_stopped(&a, s);

@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""netsight agent, scraped by a real Prometheus server while known traffic
+runs between two network namespaces; and how the agent starts and stops."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from conftest import require
+from netlab import REQRESP, TROUBLE, Netsight
+from test_conns import CLIENT, SERVER, peer, settle
+from test_conns_runtime import programs_left
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url, accept=None):
+    req = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status, r.headers.get("Content-Type"), r.read().decode()
+
+
+class Agent(Netsight):
+    def __init__(self, binary, *args):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(binary, "agent", "--listen", f"127.0.0.1:{self.port}", *args)
+
+
+class Prometheus:
+    """A Prometheus server on loopback scraping @target every second."""
+
+    def __init__(self, target):
+        self.dir = tempfile.TemporaryDirectory()
+        self.port = free_port()
+        config = os.path.join(self.dir.name, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                    "scrape_configs:\n  - job_name: netsight\n"
+                    f"    static_configs:\n      - targets: ['{target}']\n")
+        self.proc = subprocess.Popen(
+            ["prometheus", f"--config.file={config}",
+             f"--storage.tsdb.path={os.path.join(self.dir.name, 'data')}",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if get(f"http://127.0.0.1:{self.port}/-/ready")[0] == 200:
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.kill()
+                raise RuntimeError("prometheus did not start")
+            time.sleep(0.2)
+
+    def query(self, expr):
+        url = (f"http://127.0.0.1:{self.port}/api/v1/query?" +
+               urllib.parse.urlencode({"query": expr}))
+        body = json.loads(get(url)[2])
+        assert body["status"] == "success", body
+        return body["data"]["result"]
+
+    def value(self, expr):
+        result = self.query(expr)
+        return float(result[0]["value"][1]) if result else None
+
+    def wait_for(self, expr, want, timeout=20):
+        """The value of @expr once it is @want, or the last one seen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.value(expr)
+            if got == want or time.monotonic() > deadline:
+                return got
+            time.sleep(0.5)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        self.dir.cleanup()
+
+
+@pytest.fixture
+def prometheus_bin(netsight_bin):
+    require(shutil.which("prometheus") and shutil.which("promtool"),
+            "prometheus is not installed (./scripts/install-deps --test)")
+
+
+def test_prometheus_sees_exactly_the_traffic(pair, netsight_bin, prometheus_bin, cleanup):
+    port, refused, udp = 5501, 5502, 5503
+    agent = Agent(netsight_bin, "--label", "environment=test")
+    cleanup(agent)
+    prom = Prometheus(f"127.0.0.1:{agent.port}")
+    cleanup(prom)
+    peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", f"{port}:20",
+         "--name", SERVER, script=REQRESP)
+    peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port, "--requests", 5,
+         "--connections", 4, "--name", CLIENT, script=REQRESP).result()
+    for _ in range(3):  # nothing listens: a RST each
+        subprocess.run(["ip", "netns", "exec", pair.a.name, "python3", "-c",
+                        "import socket\ntry:\n socket.create_connection(("
+                        f"'{pair.b4}', {refused}))\nexcept OSError: pass"], check=True)
+    peer(cleanup, pair.a, "udp-send", "--addr", pair.b4, "--port", udp, "--count", 7,
+         "--name", CLIENT, script=TROUBLE).result()
+    settle()
+    sel = f'environment="test",destination_port="{port}"'
+    assert prom.wait_for(f'sum(netsight_tcp_connections_opened_total{{{sel},'
+                         'direction="egress"})', 4) == 4
+    assert prom.value(f'sum(netsight_tcp_connections_opened_total{{{sel},'
+                      'direction="ingress"})') == 4
+    assert prom.wait_for(
+        'sum(netsight_tcp_connect_failures_total{error="ECONNREFUSED",'
+        f'destination="{pair.b4}:{refused}"}})', 3) == 3
+    assert prom.wait_for(
+        'sum(netsight_drops_total{reason="NO_SOCKET",process="' + CLIENT[:15] + '"})',
+        7) == 7
+    assert prom.wait_for(
+        f'sum(netsight_tcp_response_duration_seconds_count{{process="{CLIENT[:15]}"}})',
+        20) == 20
+    p50 = prom.value('histogram_quantile(0.5, sum by (le) ('
+                     f'netsight_tcp_response_duration_seconds_bucket{{process="{CLIENT[:15]}"}}'
+                     '))')
+    assert 0.016384 < p50 <= 0.032768
+    # The endpoint itself passes promtool's lint.
+    status, ctype, text = get(f"{agent.url}/metrics")
+    assert status == 200 and ctype.startswith("text/plain; version=0.0.4")
+    lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                          text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    status, ctype, text = get(f"{agent.url}/metrics", "application/openmetrics-text")
+    assert ctype.startswith("application/openmetrics-text") and text.endswith("# EOF\n")
+
+
+def test_endpoints_lock_and_clean_stop(netsight_bin, cleanup):
+    require(shutil.which("bpftool"), "bpftool is not installed")
+    agent = Agent(netsight_bin)
+    cleanup(agent)
+    assert get(f"{agent.url}/healthz")[:3:2] == (200, "ok\n")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        get(f"{agent.url}/nothing")
+    assert e.value.code == 404
+    second = subprocess.run([netsight_bin, "agent", "--listen", f"127.0.0.1:{free_port()}",
+                             "--duration", "1"], capture_output=True, text=True, timeout=60)
+    assert second.returncode == 1
+    assert "another netsight agent is running" in second.stderr
+    text, err, code = agent.stop(sig=15)
+    assert code == 0, err
+    assert programs_left() == []
+
+
+def test_a_stalled_scraper_does_not_stop_the_agent(pair, netsight_bin, cleanup):
+    """A client that connects and sends half a request holds a connection of
+    the server's, not the agent's event loop."""
+    import socket
+    agent = Agent(netsight_bin)
+    cleanup(agent)
+    stalled = [socket.create_connection(("127.0.0.1", agent.port)) for _ in range(4)]
+    for s in stalled:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+    port = 5504
+    peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", f"{port}:0",
+         "--name", SERVER, script=REQRESP)
+    peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port, "--connections", 3,
+         "--name", CLIENT, script=REQRESP).result()
+    settle()
+    time.sleep(1.2)
+    text = get(f"{agent.url}/metrics")[2]
+    line = [l for l in text.splitlines()
+            if l.startswith("netsight_tcp_connections_opened_total{")
+            and 'direction="egress"' in l and f'destination_port="{port}"' in l]
+    assert len(line) == 1 and line[0].endswith(" 3")
+    for s in stalled:
+        s.close()
