@@ -185,3 +185,38 @@ def test_a_stalled_scraper_does_not_stop_the_agent(pair, netsight_bin, cleanup):
     assert len(line) == 1 and line[0].endswith(" 3")
     for s in stalled:
         s.close()
+
+
+DEPLOY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "deploy")
+
+
+def test_deploy_files_lint_and_name_real_metrics(netsight_bin, prometheus_bin, cleanup):
+    """promtool accepts the example configuration and alert rules, and every
+    metric the rules and the Grafana dashboard use is one the agent serves."""
+    import re
+    import yaml
+    for what, path in (("config", "prometheus.yml"), ("rules", "alerts.yml")):
+        r = subprocess.run(["promtool", "check", what, os.path.join(DEPLOY, path)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+    agent = Agent(netsight_bin)
+    cleanup(agent)
+    served = set(re.findall(r"^# TYPE (\S+) ", get(f"{agent.url}/metrics")[2], re.M))
+    served |= {n + suffix for n in served for suffix in ("_bucket", "_sum", "_count")}
+    with open(os.path.join(DEPLOY, "alerts.yml")) as f:
+        exprs = [r["expr"] for g in yaml.safe_load(f)["groups"] for r in g["rules"]]
+    with open(os.path.join(DEPLOY, "grafana-dashboard.json")) as f:
+        exprs += [t["expr"] for p in json.load(f)["panels"] for t in p["targets"]]
+    used = {m for e in exprs for m in re.findall(r"\b((?:netsight|process)_[a-z_]+)", e)}
+    assert used and used <= served | {"up"}, used - served
+    # The DaemonSet asks for capabilities, not for a privileged container.
+    with open(os.path.join(DEPLOY, "daemonset.yaml")) as f:
+        pod = yaml.safe_load(f)["spec"]["template"]["spec"]
+    sc = pod["containers"][0]["securityContext"]
+    assert pod["hostPID"] and not pod.get("hostNetwork") and not sc["privileged"]
+    assert {"BPF", "PERFMON"} <= set(sc["capabilities"]["add"])
+    with open(os.path.join(DEPLOY, "netsight.service")) as f:
+        unit = f.read()
+    for setting in ("CapabilityBoundingSet=CAP_BPF", "NoNewPrivileges=yes",
+                    "ProtectSystem=strict"):
+        assert setting in unit
