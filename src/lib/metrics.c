@@ -238,7 +238,8 @@ static struct series *series_for(struct ns_metrics *m, int idx, const char *cons
 			free(key);
 			break;
 		}
-		if (fold || !m->opts.max_series || mt->n < m->opts.max_series) {
+		/* One of the max_series is kept for the folded series. */
+		if (fold || !m->opts.max_series || mt->n + 1 < m->opts.max_series) {
 			s = insert(mt, key);
 			break;
 		}

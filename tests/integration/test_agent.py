@@ -220,3 +220,41 @@ def test_deploy_files_lint_and_name_real_metrics(netsight_bin, prometheus_bin, c
     for setting in ("CapabilityBoundingSet=CAP_BPF", "NoNewPrivileges=yes",
                     "ProtectSystem=strict"):
         assert setting in unit
+
+
+def test_series_stay_bounded(netns, netsight_bin, cleanup):
+    """Thousands of destinations and a crowd of short-lived processes: each
+    metric keeps --max-series label sets, the rest counted as folded."""
+    import re
+    agent = Agent(netsight_bin, "--max-series", 40, "--addr", "127.0.0.1")
+    cleanup(agent)
+    script = (
+        "import ctypes, os, socket\n"
+        "for port in range(6000, 7000):\n"
+        "    try:\n"
+        "        socket.create_connection(('127.0.0.1', port)).close()\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "srv = socket.socket(); srv.bind(('127.0.0.1', 6999)); srv.listen(512)\n"
+        "for i in range(150):\n"
+        "    if os.fork() == 0:\n"
+        "        ctypes.CDLL(None).prctl(15, f'short{i}'.encode(), 0, 0, 0)\n"
+        "        socket.create_connection(('127.0.0.1', 6999)).close()\n"
+        "        os._exit(0)\n"
+        "    os.wait()\n")
+    netns.run("python3", "-c", script)
+    time.sleep(2.5)
+    text = get(f"{agent.url}/metrics")[2]
+    failures = [l for l in text.splitlines()
+                if l.startswith("netsight_tcp_connect_failures_total{")]
+    opened = [l for l in text.splitlines()
+              if l.startswith("netsight_tcp_connections_opened_total{")
+              and 'direction="egress"' in l]
+    assert len(failures) == 40
+    assert len(opened) <= 40
+    total = sum(float(l.rsplit(" ", 1)[1]) for l in failures)
+    assert total == 1000  # every refused connect is still counted
+    folded = dict(re.findall(
+        r'^netsight_series_folded_total\{metric="(\w+)"\} (\d+)', text, re.M))
+    assert int(folded["netsight_tcp_connect_failures_total"]) == 1000 - 39
+    assert int(folded["netsight_tcp_connections_opened_total"]) > 0

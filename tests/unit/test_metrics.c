@@ -96,7 +96,7 @@ static void text_format(void **state)
 
 static void full_metrics_fold_into_other(void **state)
 {
-	struct ns_metrics *m = ns_metrics__new(&(struct ns_metrics_opts){ .max_series = 2 });
+	struct ns_metrics *m = ns_metrics__new(&(struct ns_metrics_opts){ .max_series = 3 });
 	int c = ns_metrics__add(m, &opened);
 	char name[16], *text;
 
