@@ -29,6 +29,7 @@
 #include "lib/log.h"
 #include "lib/output.h"
 #include "lib/parse.h"
+#include "lib/servicemap.h"
 #include "lib/session.h"
 #include "lib/units.h"
 #include "probes/drop.h"
@@ -64,6 +65,7 @@ static void on_hup(int sig)
 struct agent {
 	const struct ns_cli_opts *o;
 	struct ns_agent_metrics am;
+	struct ns_service_map *map;
 	pthread_mutex_t lock; /* the metrics, between the loop and the server's thread */
 	struct ns_output log;
 	bool logging;
@@ -216,13 +218,22 @@ static void serve(const char *path, const char *accept, struct ns_http_reply *re
 		pthread_mutex_lock(&a->lock);
 		ns_metrics__render(a->am.m, om, &reply->body);
 		pthread_mutex_unlock(&a->lock);
+	} else if (!strcmp(path, "/api/v1/map") || !strcmp(path, "/api/v1/map.dot")) {
+		bool dot = !strcmp(path, "/api/v1/map.dot");
+
+		reply->status = 200;
+		reply->content_type = dot ? "text/vnd.graphviz; charset=utf-8" : "application/json";
+		pthread_mutex_lock(&a->lock);
+		ns_service_map__render(a->map, dot, &reply->body);
+		pthread_mutex_unlock(&a->lock);
 	} else if (!strcmp(path, "/healthz")) {
 		reply->status = 200;
 		ns_strbuf_adds(&reply->body, "ok\n");
 	} else {
 		reply->status = 404;
 		ns_strbuf_addf(&reply->body,
-			       "not found: netsight agent serves /metrics and /healthz\n");
+			       "not found: netsight agent serves /metrics, /api/v1/map, "
+			       "/api/v1/map.dot and /healthz\n");
 	}
 }
 
@@ -232,6 +243,7 @@ static void on_record(const struct ns_record *rec, const struct ns_family *fam, 
 
 	(void)fam;
 	ns_agent_metrics_record(&a->am, rec, a->now);
+	ns_service_map__add(a->map, rec);
 	if (a->logging)
 		ns_output_record(&a->log, rec);
 }
@@ -367,7 +379,8 @@ static int run_agent(const struct ns_cli_opts *o)
 	if (lock_fd < 0)
 		return NS_EXIT_FAILURE;
 	pthread_mutex_init(&a.lock, NULL);
-	if (ns_agent_metrics_init(&a.am, &mopts)) {
+	a.map = ns_service_map__new(0);
+	if (!a.map || ns_agent_metrics_init(&a.am, &mopts)) {
 		fprintf(stderr, "netsight agent: %s\n", strerror(ENOMEM));
 		goto out;
 	}
@@ -442,6 +455,7 @@ out:
 		ns_output_release(&a.log);
 	}
 	ns_agent_metrics_release(&a.am);
+	ns_service_map__free(a.map);
 	pthread_mutex_destroy(&a.lock);
 	close(lock_fd);
 	return code;

@@ -4,7 +4,9 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <microhttpd.h>
 
 #include "lib/http.h"
@@ -53,6 +55,45 @@ int ns_http_parse_listen(const char *text, void *sockaddr, size_t *len)
 	*len = ai->ai_addrlen;
 	freeaddrinfo(ai);
 	return 0;
+}
+
+int ns_http_get(const char *listen, const char *path, struct ns_strbuf *body)
+{
+	struct sockaddr_storage addr;
+	struct ns_strbuf reply;
+	size_t len = sizeof(addr);
+	char buf[4096], *end;
+	int fd, err = 0, status;
+	ssize_t n;
+
+	if (ns_http_parse_listen(listen, &addr, &len))
+		return -EINVAL;
+	fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&addr, len)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	n = snprintf(buf, sizeof(buf), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, listen);
+	if (n < 0 || (size_t)n >= sizeof(buf) || write(fd, buf, n) != n) {
+		close(fd);
+		return -EIO;
+	}
+	ns_strbuf_init(&reply);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		ns_strbuf_add(&reply, buf, n);
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	end = reply.buf ? strstr(reply.buf, "\r\n\r\n") : NULL;
+	if (!err && (!end || sscanf(reply.buf, "HTTP/%*s %d", &status) != 1))
+		err = -EPROTO;
+	if (!err)
+		ns_strbuf_adds(body, end + 4);
+	ns_strbuf_release(&reply);
+	return err ? err : status;
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,

@@ -28,6 +28,13 @@ typedef void (*ns_http_handler)(const char *path, const char *accept, struct ns_
 struct ns_http;
 
 /*
+ * GET http://@listen@path (the agent's own endpoints, on this host): the body
+ * into @body; the HTTP status, or a negative errno (-ECONNREFUSED: nothing
+ * listens there).
+ */
+int ns_http_get(const char *listen, const char *path, struct ns_strbuf *body);
+
+/*
  * Parses "ADDR:PORT" ("127.0.0.1:9464", "[::1]:9464", "0.0.0.0:9464") into
  * a socket address. 0 or -EINVAL.
  */

@@ -258,3 +258,37 @@ def test_series_stay_bounded(netns, netsight_bin, cleanup):
         r'^netsight_series_folded_total\{metric="(\w+)"\} (\d+)', text, re.M))
     assert int(folded["netsight_tcp_connect_failures_total"]) == 1000 - 39
     assert int(folded["netsight_tcp_connections_opened_total"]) > 0
+
+
+def test_service_map_of_three_tiers(pair, netsight_bin, cleanup):
+    """client (host a) -> proxy (host b) -> backend (host b): two edges, each
+    with the process that serves it, and nothing else on those ports."""
+    front, back = 5511, 5512
+    agent = Agent(netsight_bin)
+    cleanup(agent)
+    peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", f"{back}:0",
+         "--name", "backend-tier", script=REQRESP)
+    peer(cleanup, pair.b, "proxy", "--bind", pair.b4, "--port", front,
+         "--upstream", f"{pair.b4}:{back}", "--name", "proxy-tier", script=REQRESP)
+    peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", front, "--requests", 2,
+         "--connections", 3, "--name", "client-tier", script=REQRESP).result()
+    settle()
+    doc = json.loads(get(f"{agent.url}/api/v1/map")[2])
+    edges = {(e["source"].get("process"), e["destination"]["ip"], e["destination"]["port"],
+              e["destination"].get("process")): e
+             for e in doc["edges"] if e["destination"].get("port") in (front, back)}
+    assert set(edges) == {("client-tier", pair.b4, front, "proxy-tier"),
+                          ("proxy-tier", pair.b4, back, "backend-tier")}
+    for e in edges.values():
+        assert (e["connections"], e["failures"]) == (3, 0)
+        assert e["bytes_sent"] == 6 and e["bytes_received"] == 6
+        assert e["connect_latency"]["count"] == 3
+    dot = get(f"{agent.url}/api/v1/map.dot")[2]
+    assert dot.startswith("digraph netsight {")
+    assert f'"client-tier" -> "proxy-tier\\n{pair.b4}:{front}" [label="3 connections"];' in dot
+    # The command line asks the agent.
+    text = subprocess.run([netsight_bin, "map", "--agent", f"127.0.0.1:{agent.port}"],
+                          capture_output=True, text=True, timeout=30)
+    assert text.returncode == 0, text.stderr
+    assert any(l.startswith("client-tier") and f"{pair.b4}:{front} (proxy-tier)" in l
+               for l in text.stdout.splitlines())

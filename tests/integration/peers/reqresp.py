@@ -16,6 +16,9 @@
       and waits for R.
   hold --connect A --port P
       connects and keeps the connection open until killed.
+  proxy --bind A --port P --upstream B:Q
+      for each connection accepted on P, a connection to B:Q; every request
+      byte goes up, every answer byte comes back. Runs until killed.
 
 Each prints "ready PID" when set up.
 """
@@ -88,6 +91,32 @@ def client(args):
     say({"pid": os.getpid(), "connect_s": took})
 
 
+def relay(conn, upstream):
+    up = socket.create_connection(upstream)
+    while True:
+        data = conn.recv(4096)
+        if not data:
+            break
+        for byte in data:
+            up.sendall(bytes([byte]))
+            conn.sendall(up.recv(1))
+    up.close()
+    conn.close()
+
+
+def proxy(args):
+    set_name(args.name)
+    host, port = args.upstream.rsplit(":", 1)
+    srv = socket.socket(family_of(args.bind), socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((args.bind, int(args.port[0])))
+    srv.listen(64)
+    say(f"ready {os.getpid()}")
+    while True:
+        conn, _ = srv.accept()
+        threading.Thread(target=relay, args=(conn, (host, int(port))), daemon=True).start()
+
+
 def hold(args):
     set_name(args.name)
     s = socket.create_connection((args.connect, int(args.port[0])))
@@ -99,7 +128,8 @@ def hold(args):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("role", choices=["server", "client", "hold"])
+    p.add_argument("role", choices=["server", "client", "hold", "proxy"])
+    p.add_argument("--upstream")
     p.add_argument("--bind")
     p.add_argument("--connect")
     p.add_argument("--port", action="append", required=True)
@@ -113,7 +143,7 @@ def main():
     p.add_argument("--resume-file")
     p.add_argument("--name", default="reqresp")
     args = p.parse_args()
-    {"server": server, "client": client, "hold": hold}[args.role](args)
+    {"server": server, "client": client, "hold": hold, "proxy": proxy}[args.role](args)
 
 
 if __name__ == "__main__":
