@@ -36,7 +36,11 @@ def main():
                              prefixes=("owner_", "conn_"), ready="tracing"),
              # Only the binary under test: one from before may have no latency command.
              *netsight_modes(binaries(args)[:1], "netsight latency", ["latency", "-o", "json"],
-                             events=0, prefixes=("owner_", "lat_"), ready="tracing")]
+                             events=0, prefixes=("owner_", "lat_"), ready="tracing"),
+             *netsight_modes(binaries(args)[:1], "netsight agent",
+                             ["agent", "--listen", "127.0.0.1:19464"], events=0,
+                             prefixes=("owner_", "conn_", "tcp_", "drop_", "lat_"),
+                             ready="tracing")]
     if shutil.which("tcplife"):
         modes.append(Mode("tcplife", ["tcplife"], events=2, prefixes=("inet_sock_set_state",)))
     else:

@@ -33,7 +33,9 @@ def main():
              *netsight_modes(bins, "drops --summary", drops + ["--summary"],
                              prefixes=("owner_", "drop_"), ready="tracing"),
              *netsight_modes(bins, "drops -o json", drops + ["-o", "json"],
-                             prefixes=("owner_", "drop_"), ready="tracing")]
+                             prefixes=("owner_", "drop_"), ready="tracing"),
+             *netsight_modes(bins[:1], "agent", ["agent", "--listen", "127.0.0.1:19464"],
+                             events=0, prefixes=("owner_", "drop_"), ready="tracing")]
     ns = Namespace(f"nsbench{os.getpid()}")
 
     def storm():

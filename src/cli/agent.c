@@ -27,6 +27,7 @@
 #include "cli/run.h"
 #include "lib/http.h"
 #include "lib/log.h"
+#include "lib/losses.h"
 #include "lib/output.h"
 #include "lib/parse.h"
 #include "lib/servicemap.h"
@@ -351,6 +352,20 @@ static int serve_until_stopped(struct agent *a, struct ns_session *s)
 	return err;
 }
 
+/* The account at exit, as the summary commands give it. */
+static void report_losses(struct ns_session *s)
+{
+	struct ns_session_stats st;
+	unsigned long long lost = 0;
+
+	if (ns_session__stats(s, &st))
+		return;
+	for (int i = 0; i < NS_ERR_MAX; i++)
+		if (ns_loss_is_events(i))
+			lost += st.kernel[i];
+	fprintf(stderr, "netsight: counted in the kernel, %llu events lost\n", lost);
+}
+
 static int run_agent(const struct ns_cli_opts *o)
 {
 	struct agent a = { .o = o };
@@ -443,6 +458,7 @@ static int run_agent(const struct ns_cli_opts *o)
 	else
 		code = NS_EXIT_OK;
 	ns_session__stop(s);
+	report_losses(s);
 	ns_log(NS_LOG_INFO, "stopped; every BPF program detached");
 out:
 	ns_http__stop(http);
