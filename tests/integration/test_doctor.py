@@ -14,7 +14,7 @@ from conftest import REFUSE_PRIMARIES
 from netlab import Netsight
 
 STATUSES = {"ok", "fallback", "unavailable"}
-COMMANDS = {"conns", "tcp", "drops", "latency"}
+COMMANDS = {"conns", "tcp", "drops", "latency", "agent"}
 
 
 def run(binary, *args, refuse=None, user=None, timeout=120):
@@ -80,7 +80,7 @@ def test_refused_iterators_degrade_every_command(netsight_bin):
         assert (p["status"], p["error"]) == ("fallback", "refused"), p
     # latency keeps its own programs, but its owners come from the degraded walk.
     assert doc["commands"] == {"conns": "degraded", "tcp": "degraded", "drops": "degraded",
-                               "latency": "degraded"}
+                               "latency": "degraded", "agent": "degraded"}
 
 
 def test_probe_reads_instead_of_typed_views(netsight_bin):
