@@ -292,7 +292,12 @@ static int load(struct ns_session *s)
 	/* A family that cannot run is said once; the others go on. */
 	for (size_t i = 0; agent_families[i]; i++) {
 		err = ns_session__add(s, agent_families[i]);
-		if (err)
+		if (err && ns_session__refused_on_request(s))
+			ns_log(NS_LOG_WARN,
+			       "%s metrics are unavailable: %s is refused on request "
+			       "(NETSIGHT_REFUSE or --refuse-hook)",
+			       agent_families[i]->name, ns_session__subject(s));
+		else if (err)
 			ns_log(NS_LOG_WARN, "%s metrics are unavailable: the kernel refused %s: %s",
 			       agent_families[i]->name, ns_session__subject(s), strerror(-err));
 	}

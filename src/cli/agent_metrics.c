@@ -94,7 +94,8 @@ DESC(map_full_desc, "netsight_map_full_total",
      "Updates that found a BPF map or socket storage full, by what was full.", NS_METRIC_COUNTER,
      map_labels, 0);
 DESC(probe_up_desc, "netsight_probe_up",
-     "1 if the BPF program runs (or a fallback does its job), 0 if the kernel refused it.",
+     "1 if the BPF program runs; 0 if it does not (the kernel refused it, or its family "
+     "cannot run), its fallback doing what it can.",
      NS_METRIC_GAUGE, probe_labels, 0);
 DESC(folded_desc, "netsight_series_folded_total",
      "Label sets counted under 'other' because their metric had --max-series series.",

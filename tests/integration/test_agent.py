@@ -292,3 +292,70 @@ def test_service_map_of_three_tiers(pair, netsight_bin, cleanup):
     assert text.returncode == 0, text.stderr
     assert any(l.startswith("client-tier") and f"{pair.b4}:{front} (proxy-tier)" in l
                for l in text.stdout.splitlines())
+
+
+def test_log_reopens_on_sighup_and_carries_labels(netns, netsight_bin, cleanup):
+    """logrotate moves the file away and sends SIGHUP: later events go to a new file."""
+    import signal
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "events.jsonl")
+        agent = Agent(netsight_bin, "--log", log, "--label", "environment=test")
+        cleanup(agent)
+        script = ("import socket, sys\n"
+                  "srv = socket.socket(); srv.bind(('127.0.0.1', int(sys.argv[1]))); srv.listen()\n"
+                  "c = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
+                  "a, _ = srv.accept(); c.close(); a.close()\n")
+        netns.run("python3", "-c", script, "5521")
+        time.sleep(0.5)
+        os.rename(log, log + ".1")
+        agent.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        netns.run("python3", "-c", script, "5522")
+        time.sleep(0.5)
+        _, err, code = agent.stop()
+        assert code == 0, err
+        assert "reopened" in err
+
+        def events(path, port):
+            with open(path) as f:
+                lines = [json.loads(l) for l in f]
+            return [e for e in lines if port in (e.get("source.port"), e.get("destination.port"))]
+
+        old, new = events(log + ".1", 5521), events(log, 5522)
+        assert sorted(e["event.action"] for e in old) == ["accept", "close", "close", "connect"]
+        assert sorted(e["event.action"] for e in new) == ["accept", "close", "close", "connect"]
+        assert not events(log, 5521) and not events(log + ".1", 5522)
+        assert all(e["labels.environment"] == "test" for e in old + new)
+
+
+def test_a_refused_probe_is_exported_as_down(netsight_bin, cleanup):
+    """A program the kernel refuses: a 0 for it (and, where it is required,
+    for its family's), said once on stderr; the other families go on."""
+    agent = Agent(netsight_bin, "--refuse-hook", "tp_btf/tcp_receive_reset",
+                  "--refuse-hook", "iter/udp")
+    cleanup(agent)
+    text = get(f"{agent.url}/metrics")[2]
+    for program in ("conn_tcp_receive_reset", "conn_inet_sock_set_state"):
+        assert f'netsight_probe_up{{family="conn",program="{program}"}} 0' in text
+    assert 'netsight_probe_up{family="owner",program="owner_iter_udp"} 0' in text
+    assert 'netsight_probe_up{family="owner",program="owner_iter_tcp"} 1' in text
+    assert 'netsight_probe_up{family="drop",program="drop_kfree_skb"} 1' in text
+    _, err, code = agent.stop()
+    assert code == 0
+    assert err.count("conn metrics are unavailable") == 1
+
+def test_map_watches_by_itself(netns, netsight_bin, cleanup):
+    proc = subprocess.Popen([netsight_bin, "map", "--duration", "3", "--format", "json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    time.sleep(1.5)
+    netns.run("python3", "-c",
+              "import socket\nsrv = socket.socket(); srv.bind(('127.0.0.1', 5523)); "
+              "srv.listen()\nfor _ in range(2):\n"
+              "    c = socket.create_connection(('127.0.0.1', 5523)); a, _ = srv.accept()\n"
+              "    c.close(); a.close()\n")
+    out, err = proc.communicate(timeout=max(1, deadline - time.monotonic()))
+    assert proc.returncode == 0, err
+    edges = [e for e in json.loads(out)["edges"] if e["destination"].get("port") == 5523]
+    assert len(edges) == 1 and edges[0]["connections"] == 2
+    assert edges[0]["source"]["process"] == edges[0]["destination"]["process"] == "python3"
