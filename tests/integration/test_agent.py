@@ -359,3 +359,57 @@ def test_map_watches_by_itself(netns, netsight_bin, cleanup):
     edges = [e for e in json.loads(out)["edges"] if e["destination"].get("port") == 5523]
     assert len(edges) == 1 and edges[0]["connections"] == 2
     assert edges[0]["source"]["process"] == edges[0]["destination"]["process"] == "python3"
+
+
+def metric_lines(agent, name):
+    return [l for l in get(f"{agent.url}/metrics")[2].splitlines()
+            if l.startswith(name + "{")]
+
+
+def test_listen_overflows_agree_with_the_kernel(pair, netsight_bin, cleanup, tmp_path):
+    from netlab import counter_delta
+    from test_tcp import overflow
+    agent = Agent(netsight_bin)
+    cleanup(agent)
+    b0 = pair.b.counters()
+    port, srv, cli, hold = overflow(pair, cleanup, tmp_path)
+    time.sleep(4)  # clients retransmit their SYNs into the full queue
+    open(hold, "w").close()
+    srv.result()
+    cli.result()
+    b1 = pair.b.counters()  # the listener is gone: nothing overflows any more
+    time.sleep(1.5)  # one more reading of the kernel's tables
+    want = counter_delta(b0, b1, "TcpExtListenOverflows")["TcpExtListenOverflows"]
+    lines = [l for l in metric_lines(agent, "netsight_tcp_listen_overflows_total")
+             if f'listen_port="{port}"' in l]
+    assert len(lines) == 1 and f'process="{SERVER[:15]}"' in lines[0]
+    assert want > 0 and float(lines[0].rsplit(" ", 1)[1]) == want
+
+
+def test_container_series_carry_its_id_and_expire(pair, netsight_bin, cleanup):
+    """A container's connections are labelled with its short id; once it is
+    gone and --series-ttl has passed, its series are too."""
+    from test_containers import Cgroups, container_id
+    cg = Cgroups()
+    cleanup(type("Remove", (), {"kill": lambda self: cg.close()})())
+    cid = container_id()
+    path = cg.make(f"system.slice/docker-{cid}.scope")
+    port = 5531
+    agent = Agent(netsight_bin, "--series-ttl", 3)
+    cleanup(agent)
+    peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", f"{port}:0",
+         "--name", SERVER, script=REQRESP)
+    with tempfile.TemporaryDirectory() as tmp:
+        go = os.path.join(tmp, "go")
+        c = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+                 "--requests", 2, "--start-file", go, "--name", CLIENT, script=REQRESP)
+        cg.move(path, c.pid)
+        open(go, "w").close()
+        c.result()
+    time.sleep(1.5)
+    mine = [l for l in metric_lines(agent, "netsight_tcp_connections_opened_total")
+            if f'destination_port="{port}"' in l and 'direction="egress"' in l]
+    assert len(mine) == 1 and f'container="{cid[:12]}"' in mine[0] and mine[0].endswith(" 1")
+    cg.remove(path)
+    time.sleep(5)
+    assert not [l for l in get(f"{agent.url}/metrics")[2].splitlines() if cid[:12] in l]
