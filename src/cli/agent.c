@@ -249,11 +249,6 @@ static void on_record(const struct ns_record *rec, const struct ns_family *fam, 
 		ns_output_record(&a->log, rec);
 }
 
-static void on_row(const struct ns_record *rec, const struct ns_family *fam, void *ctx)
-{
-	on_record(rec, fam, ctx);
-}
-
 static int open_log(const char *path)
 {
 	if (!strcmp(path, "-"))
@@ -319,7 +314,7 @@ static int read_tables(struct agent *a, struct ns_session *s)
 
 	pthread_mutex_lock(&a->lock);
 	a->now = ns_boot_now();
-	err = ns_session__summarize(s, false, on_row, a);
+	err = ns_session__summarize(s, false, on_record, a);
 	ns_agent_metrics_session(&a->am, s, a->now);
 	ns_metrics__expire(a->am.m, a->now);
 	pthread_mutex_unlock(&a->lock);
@@ -361,14 +356,10 @@ static int serve_until_stopped(struct agent *a, struct ns_session *s)
 static void report_losses(struct ns_session *s)
 {
 	struct ns_session_stats st;
-	unsigned long long lost = 0;
 
-	if (ns_session__stats(s, &st))
-		return;
-	for (int i = 0; i < NS_ERR_MAX; i++)
-		if (ns_loss_is_events(i))
-			lost += st.kernel[i];
-	fprintf(stderr, "netsight: counted in the kernel, %llu events lost\n", lost);
+	if (!ns_session__stats(s, &st))
+		fprintf(stderr, "netsight: counted in the kernel, %llu events lost\n",
+			(unsigned long long)ns_losses_events_lost(&st));
 }
 
 static int run_agent(const struct ns_cli_opts *o)

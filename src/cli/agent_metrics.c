@@ -210,8 +210,6 @@ static void conn_event(struct ns_agent_metrics *am, const struct ns_record *rec,
 						  port },
 				1, now);
 		am->active_now[rec->direction]++;
-		ns_metrics__set(am->m, am->active, (const char *[]){ dir },
-				(double)am->active_now[rec->direction], now);
 	} else if (!strcmp(rec->action, "connect_failed")) {
 		v = ns_record_find(rec, NS_F_ERROR);
 		if (ns_endpoint_format(t->family, t->raddr, t->rport, dest, sizeof(dest)) <= 0)
@@ -234,11 +232,8 @@ static void conn_event(struct ns_agent_metrics *am, const struct ns_record *rec,
 								   NS_F_BYTES_SENT),
 				now);
 		v = ns_record_find(rec, NS_F_PREEXISTING);
-		if ((!v || !v->b) && am->active_now[rec->direction] > 0) {
+		if ((!v || !v->b) && am->active_now[rec->direction] > 0)
 			am->active_now[rec->direction]--;
-			ns_metrics__set(am->m, am->active, (const char *[]){ dir },
-					(double)am->active_now[rec->direction], now);
-		}
 	}
 }
 
@@ -388,18 +383,17 @@ void ns_agent_metrics_session(struct ns_agent_metrics *am, struct ns_session *s,
 {
 	struct probe_walk w = { .am = am, .s = s, .now = now_ns };
 	struct ns_session_stats st;
+	int stats_err = ns_session__stats(s, &st);
 	double cpu, rss;
 
-	if (!ns_session__stats(s, &st)) {
-		for (int i = 0; i < NS_ERR_MAX; i++) {
-			if (st.kernel[i] == am->kernel_seen[i] && am->kernel_seen[i])
-				continue;
-			am->kernel_seen[i] = st.kernel[i];
-			ns_metrics__set(am->m, ns_loss_is_events(i) ? am->lost : am->map_full,
-					(const char *[]){ ns_loss_name(i) }, (double)st.kernel[i],
-					now_ns);
-		}
-	}
+	/* Set at every reading, so that --series-ttl never drops them. */
+	for (int i = 0; !stats_err && i < NS_ERR_MAX; i++)
+		ns_metrics__set(am->m, ns_loss_is_events(i) ? am->lost : am->map_full,
+				(const char *[]){ ns_loss_name(i) }, (double)st.kernel[i], now_ns);
+	for (int dir = NS_DIR_EGRESS; dir <= NS_DIR_INGRESS; dir++)
+		ns_metrics__set(am->m, am->active,
+				(const char *[]){ dir == NS_DIR_EGRESS ? "egress" : "ingress" },
+				(double)am->active_now[dir], now_ns);
 	ns_session__for_each_family(s, note_probes, &w);
 	for (int i = 0; (size_t)i < ns_metrics__count(am->m); i++)
 		if (ns_metrics__folded(am->m, i))

@@ -21,7 +21,6 @@ struct ns_agent_metrics {
 	int lost, map_full, probe_up, folded;
 	int cpu, rss, bpf_runs, bpf_seconds;
 	int64_t active_now[3]; /* per enum ns_direction: opened since start, still open */
-	uint64_t kernel_seen[NS_ERR_MAX]; /* error counters already counted */
 };
 
 /* 0 or -ENOMEM. @opts: the registry's bounds and constant labels. */

@@ -204,9 +204,7 @@ bool ns_report_account(struct ns_report *r, struct ns_session *s, bool summary_m
 			(unsigned long long)st.kernel[NS_ERR_RINGBUF_FULL]);
 		st.kernel[NS_ERR_RINGBUF_FULL] = 0;
 	}
-	for (int i = 0; i < NS_ERR_MAX; i++)
-		if (ns_loss_is_events(i))
-			kernel_lost += st.kernel[i];
+	kernel_lost = ns_losses_events_lost(&st);
 	if (summary_mode)
 		fprintf(stderr, "netsight: counted in the kernel, %llu events lost\n",
 			(unsigned long long)kernel_lost);

@@ -48,6 +48,16 @@ const char *ns_loss_remedy(int source)
 	}
 }
 
+uint64_t ns_losses_events_lost(const struct ns_session_stats *st)
+{
+	uint64_t lost = 0;
+
+	for (int i = 0; i < NS_ERR_MAX; i++)
+		if (ns_loss_is_events(i))
+			lost += st->kernel[i];
+	return lost;
+}
+
 void ns_losses_check(struct ns_losses *l, const struct ns_session_stats *st,
 		     const struct ns_output *out, ns_loss_fn fn, void *ctx)
 {

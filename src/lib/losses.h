@@ -33,6 +33,9 @@ typedef void (*ns_loss_fn)(int source, uint64_t count, void *ctx);
 void ns_losses_check(struct ns_losses *l, const struct ns_session_stats *st,
 		     const struct ns_output *out, ns_loss_fn fn, void *ctx);
 
+/* The kernel side's counters of whole events lost, summed. */
+uint64_t ns_losses_events_lost(const struct ns_session_stats *st);
+
 /* Whether @source counts whole events lost (else: detail of events that went out). */
 bool ns_loss_is_events(int source);
 /* The source's name ("ringbuf_full"), as netsight.loss.source shows it. */
