@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 
+#include "lib/keytable.h"
 #include "lib/metrics.h"
 
 #define SEP '\x1f' /* between label values in a series key: no label value has it */
@@ -95,11 +96,7 @@ int ns_metrics__add(struct ns_metrics *m, const struct ns_metric_desc *desc)
 
 static uint64_t hash_key(const char *key)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
-	return h;
+	return ns_hash_bytes(key, strlen(key));
 }
 
 static int reindex(struct metric *mt, size_t slots)

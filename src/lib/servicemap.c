@@ -10,6 +10,7 @@
 #include "lib/addr.h"
 #include "lib/cgroups.h"
 #include "lib/histogram.h"
+#include "lib/keytable.h"
 #include "lib/servicemap.h"
 
 #define DEFAULT_MAX_EDGES 4096
@@ -50,94 +51,11 @@ struct server {
 	struct party who;
 };
 
-/* Open addressing over fixed-size keys at the start of fixed-size items. */
-struct table {
-	char *items;
-	size_t item_size, key_size, n, cap;
-	size_t *index; /* item + 1; 0 empty */
-	size_t slots;
-};
-
 struct ns_service_map {
-	struct table edges, servers, locals;
+	struct ns_keytable edges, servers, locals;
 	size_t max_edges;
 	uint64_t folded;
 };
-
-static uint64_t hash_bytes(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ULL;
-	return h;
-}
-
-static void *item(const struct table *t, size_t i)
-{
-	return t->items + i * t->item_size;
-}
-
-static void *table_find(const struct table *t, const void *key)
-{
-	if (!t->slots)
-		return NULL;
-	for (size_t i = hash_bytes(key, t->key_size) & (t->slots - 1); t->index[i];
-	     i = (i + 1) & (t->slots - 1))
-		if (!memcmp(item(t, t->index[i] - 1), key, t->key_size))
-			return item(t, t->index[i] - 1);
-	return NULL;
-}
-
-/* The item for @key, added zeroed if missing and there is room below @max. */
-static void *table_get(struct table *t, const void *key, size_t max)
-{
-	void *it = table_find(t, key);
-	size_t i;
-
-	if (it || t->n >= max)
-		return it;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		char *grown = realloc(t->items, cap * t->item_size);
-
-		if (!grown)
-			return NULL;
-		t->items = grown;
-		t->cap = cap;
-	}
-	if ((t->n + 1) * 2 > t->slots) {
-		size_t slots = t->slots ? t->slots * 2 : 128;
-		size_t *index = calloc(slots, sizeof(*index));
-
-		if (!index)
-			return NULL;
-		free(t->index);
-		t->index = index;
-		t->slots = slots;
-		for (size_t r = 0; r < t->n; r++) {
-			for (i = hash_bytes(item(t, r), t->key_size) & (slots - 1); index[i];
-			     i = (i + 1) & (slots - 1))
-				;
-			index[i] = r + 1;
-		}
-	}
-	it = item(t, t->n);
-	memset(it, 0, t->item_size);
-	memcpy(it, key, t->key_size);
-	for (i = hash_bytes(key, t->key_size) & (t->slots - 1); t->index[i];
-	     i = (i + 1) & (t->slots - 1))
-		;
-	t->index[i] = ++t->n;
-	return it;
-}
-
-static void table_release(struct table *t)
-{
-	free(t->items);
-	free(t->index);
-}
 
 struct ns_service_map *ns_service_map__new(size_t max_edges)
 {
@@ -146,12 +64,9 @@ struct ns_service_map *ns_service_map__new(size_t max_edges)
 	if (!map)
 		return NULL;
 	map->max_edges = max_edges ? max_edges : DEFAULT_MAX_EDGES;
-	map->edges = (struct table){ .item_size = sizeof(struct edge),
-				     .key_size = sizeof(struct edge_key) };
-	map->servers = (struct table){ .item_size = sizeof(struct server),
-				       .key_size = sizeof(struct endpoint) };
-	map->locals = (struct table){ .item_size = sizeof(struct endpoint),
-				      .key_size = sizeof(struct endpoint) };
+	ns_keytable_init(&map->edges, sizeof(struct edge), sizeof(struct edge_key));
+	ns_keytable_init(&map->servers, sizeof(struct server), sizeof(struct endpoint));
+	ns_keytable_init(&map->locals, sizeof(struct endpoint), sizeof(struct endpoint));
 	return map;
 }
 
@@ -159,9 +74,9 @@ void ns_service_map__free(struct ns_service_map *map)
 {
 	if (!map)
 		return;
-	table_release(&map->edges);
-	table_release(&map->servers);
-	table_release(&map->locals);
+	ns_keytable_release(&map->edges);
+	ns_keytable_release(&map->servers);
+	ns_keytable_release(&map->locals);
 	free(map);
 }
 
@@ -193,7 +108,7 @@ static void endpoint_of(const struct ns_tuple *t, bool local, struct endpoint *e
 
 static struct edge *edge_for(struct ns_service_map *map, const struct edge_key *key)
 {
-	struct edge *e = table_get(&map->edges, key, map->max_edges);
+	struct edge *e = ns_keytable_get(&map->edges, key, map->max_edges);
 
 	if (!e)
 		map->folded++;
@@ -212,18 +127,18 @@ void ns_service_map__add(struct ns_service_map *map, const struct ns_record *rec
 		return;
 	endpoint_of(&rec->tuple, true, &local);
 	local.port = 0;
-	table_get(&map->locals, &local, MAX_LOCAL_ADDRS);
+	ns_keytable_get(&map->locals, &local, MAX_LOCAL_ADDRS);
 	if (rec->direction == NS_DIR_INGRESS) {
 		if (strcmp(rec->action, "accept"))
 			return;
 		/* Who serves this address, and an edge in from a peer that is not local. */
 		endpoint_of(&rec->tuple, true, &key.dst);
-		srv = table_get(&map->servers, &key.dst, MAX_SERVERS);
+		srv = ns_keytable_get(&map->servers, &key.dst, MAX_SERVERS);
 		if (srv)
 			process_party(rec, &srv->who);
 		endpoint_of(&rec->tuple, false, &local);
 		local.port = 0;
-		if (table_find(&map->locals, &local))
+		if (ns_keytable_find(&map->locals, &local))
 			return;
 		memcpy(key.src.addr, rec->tuple.raddr, NS_ADDR_LEN);
 		key.src.family = rec->tuple.family;
@@ -281,7 +196,7 @@ static json_object *party_json(const struct party *p, const struct endpoint *at)
 static json_object *edge_json(const struct ns_service_map *map, const struct edge *e)
 {
 	const struct edge_key *k = &e->key;
-	struct server *srv = table_find(&map->servers, &k->dst);
+	struct server *srv = ns_keytable_find(&map->servers, &k->dst);
 	struct endpoint src = { .family = k->src.family };
 	json_object *o = json_object_new_object(), *lat;
 
@@ -338,8 +253,8 @@ int ns_service_map__render(const struct ns_service_map *map, bool dot, struct ns
 	if (dot) {
 		ns_strbuf_adds(out, "digraph netsight {\n\trankdir=LR;\n\tnode [shape=box];\n");
 		for (size_t i = 0; i < map->edges.n; i++) {
-			const struct edge *e = item(&map->edges, i);
-			struct server *srv = table_find(&map->servers, &e->key.dst);
+			const struct edge *e = ns_keytable_at(&map->edges, i);
+			struct server *srv = ns_keytable_find(&map->servers, &e->key.dst);
 			struct endpoint src = { .family = e->key.src.family };
 
 			memcpy(src.addr, e->key.src.addr, NS_ADDR_LEN);
@@ -360,7 +275,7 @@ int ns_service_map__render(const struct ns_service_map *map, bool dot, struct ns
 	doc = json_object_new_object();
 	edges = json_object_new_array();
 	for (size_t i = 0; i < map->edges.n; i++)
-		json_object_array_add(edges, edge_json(map, item(&map->edges, i)));
+		json_object_array_add(edges, edge_json(map, ns_keytable_at(&map->edges, i)));
 	json_object_object_add(doc, "edges", edges);
 	json_object_object_add(doc, "edges_folded", json_object_new_uint64(map->folded));
 	ns_strbuf_adds(out, json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN));

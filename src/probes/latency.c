@@ -19,6 +19,7 @@
 
 #include "lib/cgroups.h"
 #include "lib/histogram.h"
+#include "lib/keytable.h"
 #include "lib/session.h"
 #include "latency.compat.skel.h"
 #include "latency.skel.h"
@@ -72,90 +73,10 @@ void ns_latency_group_key(const struct ns_latency_key *kkey, const char *comm, _
 	}
 }
 
-/* A table of groups and their histograms, found by the group's bytes. */
-struct table {
-	struct ns_latency_row *rows;
-	size_t n, cap;
-	size_t *index; /* open addressing: row number + 1, 0 empty */
-	size_t slots;
-};
-
-static uint64_t group_hash(const struct ns_latency_group *g)
-{
-	const unsigned char *p = (const unsigned char *)g;
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < sizeof(*g); i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return h;
-}
-
-static int table_reindex(struct table *t, size_t slots)
-{
-	size_t *index = calloc(slots, sizeof(*index));
-
-	if (!index)
-		return -ENOMEM;
-	free(t->index);
-	t->index = index;
-	t->slots = slots;
-	for (size_t r = 0; r < t->n; r++) {
-		size_t i = group_hash(&t->rows[r].group) & (slots - 1);
-
-		while (index[i])
-			i = (i + 1) & (slots - 1);
-		index[i] = r + 1;
-	}
-	return 0;
-}
-
-/* The row of @g in @t, added empty if missing; NULL without memory. */
-static struct ns_latency_row *table_row(struct table *t, const struct ns_latency_group *g)
-{
-	struct ns_latency_row *grown;
-	size_t i;
-
-	if (t->slots) {
-		for (i = group_hash(g) & (t->slots - 1); t->index[i]; i = (i + 1) & (t->slots - 1))
-			if (!memcmp(&t->rows[t->index[i] - 1].group, g, sizeof(*g)))
-				return &t->rows[t->index[i] - 1];
-	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-
-		grown = realloc(t->rows, cap * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		t->rows = grown;
-		t->cap = cap;
-	}
-	if ((t->n + 1) * 2 > t->slots && table_reindex(t, t->slots ? t->slots * 2 : 128))
-		return NULL;
-	memset(&t->rows[t->n], 0, sizeof(t->rows[t->n]));
-	t->rows[t->n].group = *g;
-	for (i = group_hash(g) & (t->slots - 1); t->index[i]; i = (i + 1) & (t->slots - 1))
-		;
-	t->index[i] = ++t->n;
-	return &t->rows[t->n - 1];
-}
-
-static void table_clear(struct table *t)
-{
-	t->n = 0;
-	if (t->index)
-		memset(t->index, 0, t->slots * sizeof(*t->index));
-}
-
-static void table_release(struct table *t)
-{
-	free(t->rows);
-	free(t->index);
-	memset(t, 0, sizeof(*t));
-}
-
 static struct {
-	struct table reading; /* the period just read */
-	struct table total; /* since the start */
+	/* struct ns_latency_row, by their group */
+	struct ns_keytable reading; /* the period just read */
+	struct ns_keytable total; /* since the start */
 	__u32 epoch;
 	struct ns_latency_key *stale; /* keys read, to delete */
 	size_t nstale, stale_cap;
@@ -172,6 +93,10 @@ static int latency_prepare(struct ns_session *s, struct bpf_object *obj)
 {
 	__u32 max = ns_session__config(s)->max_groups;
 
+	ns_keytable_init(&lat.reading, sizeof(struct ns_latency_row),
+			 sizeof(struct ns_latency_group));
+	ns_keytable_init(&lat.total, sizeof(struct ns_latency_row),
+			 sizeof(struct ns_latency_group));
 	return lat_state_set(obj, NS_LAT_GROUPS_LIMIT,
 			     max && max < NS_LAT_GROUPS_MAX ? max : NS_LAT_GROUPS_MAX);
 }
@@ -192,31 +117,14 @@ static bool add_stale(const struct ns_latency_key *key)
 	return true;
 }
 
-struct reading {
-	__u32 epoch;
-	__u32 by;
-	int err;
-};
-
-/* One kernel row (@values: @ncpus copies, summed) into lat.reading. */
-static int read_row(const void *key_ptr, const void *values, int ncpus, void *ctx)
+/* One kernel row into lat.reading. */
+static int read_row(const struct ns_latency_key *key, const struct ns_latency_hist *v, __u32 by)
 {
-	const struct ns_latency_key *key = key_ptr;
-	const struct ns_latency_hist *v = values;
-	struct reading *r = ctx;
-	const char *comm = NULL;
 	struct ns_latency_group g;
 	struct ns_latency_row *row;
 
-	if (key->epoch != r->epoch)
-		return 0;
-	if (!add_stale(key))
-		return -ENOMEM;
-	for (int cpu = 0; cpu < ncpus && !comm; cpu++)
-		if (v[cpu].count && v[cpu].comm[0])
-			comm = v[cpu].comm;
-	ns_latency_group_key(key, comm, r->by, &g);
-	row = table_row(&lat.reading, &g);
+	ns_latency_group_key(key, v->count && v->comm[0] ? v->comm : NULL, by, &g);
+	row = ns_keytable_get(&lat.reading, &g, 0);
 	if (!row)
 		return -ENOMEM;
 	if (g.by_container && !row->identity_set) {
@@ -227,47 +135,38 @@ static int read_row(const void *key_ptr, const void *values, int ncpus, void *ct
 			row->identity = *id;
 		row->identity_set = true;
 	}
-	for (int cpu = 0; cpu < ncpus; cpu++)
-		ns_histogram_add_row(&row->hist, &v[cpu]);
+	ns_histogram_add_row(&row->hist, v);
 	return 0;
 }
 
-/* Deletes the keys of @fd (a hash of struct ns_latency_key) in reading period @epoch. */
-static void forget_period(int fd, __u32 epoch)
+/*
+ * The keys of @fd (a hash of struct ns_latency_key) in reading period
+ * @epoch, into lat.stale. False without memory.
+ */
+static bool collect_period(int fd, __u32 epoch)
 {
 	struct ns_latency_key key, next, *prev = NULL;
 
 	lat.nstale = 0;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		if (next.epoch == epoch && !add_stale(&next))
-			break;
+			return false;
 		key = next;
 		prev = &key;
 	}
-	for (size_t i = 0; i < lat.nstale; i++)
-		bpf_map_delete_elem(fd, &lat.stale[i]);
+	return true;
 }
 
-/* Calls read_row() for each row of reading period @r->epoch. */
-static int read_period(int fd, struct reading *r)
+static void delete_stale(int fd)
 {
-	struct ns_latency_key key, next, *prev = NULL;
-	struct ns_latency_hist row;
-	int err = 0;
-
-	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
-		if (next.epoch == r->epoch && !bpf_map_lookup_elem(fd, &next, &row))
-			err = read_row(&next, &row, 1, r);
-		key = next;
-		prev = &key;
-	}
-	return err;
+	for (size_t i = 0; i < lat.nstale; i++)
+		bpf_map_delete_elem(fd, &lat.stale[i]);
 }
 
 /* Switches the kernel to the other period and moves the one it left into lat.reading. */
 static int take_reading(struct ns_session *s, struct bpf_object *obj)
 {
-	struct reading r = { .epoch = lat.epoch, .by = ns_session__config(s)->latency_by };
+	__u32 old = lat.epoch, by = ns_session__config(s)->latency_by;
 	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_lat_hists"));
 	int groups_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_lat_groups"));
 	struct timespec grace = { 0, LAT_SWITCH_GRACE_NS };
@@ -278,17 +177,22 @@ static int take_reading(struct ns_session *s, struct bpf_object *obj)
 	if (err)
 		return err;
 	nanosleep(&grace, NULL);
-	table_clear(&lat.reading);
-	lat.nstale = 0;
-	err = read_period(fd, &r);
-	for (size_t i = 0; i < lat.nstale; i++)
-		bpf_map_delete_elem(fd, &lat.stale[i]);
-	forget_period(groups_fd, r.epoch);
+	ns_keytable_clear(&lat.reading);
+	err = collect_period(fd, old) ? 0 : -ENOMEM;
+	for (size_t i = 0; !err && i < lat.nstale; i++) {
+		struct ns_latency_hist row;
+
+		if (!bpf_map_lookup_elem(fd, &lat.stale[i], &row))
+			err = read_row(&lat.stale[i], &row, by);
+	}
+	delete_stale(fd);
+	if (collect_period(groups_fd, old))
+		delete_stale(groups_fd);
 	if (!err)
-		err = lat_state_set(obj, NS_LAT_GROUPS + r.epoch, 0);
+		err = lat_state_set(obj, NS_LAT_GROUPS + old, 0);
 	for (size_t i = 0; !err && i < lat.reading.n; i++) {
-		const struct ns_latency_row *src = &lat.reading.rows[i];
-		struct ns_latency_row *dst = table_row(&lat.total, &src->group);
+		const struct ns_latency_row *src = ns_keytable_at(&lat.reading, i);
+		struct ns_latency_row *dst = ns_keytable_get(&lat.total, &src->group, 0);
 
 		if (!dst)
 			return -ENOMEM;
@@ -357,16 +261,17 @@ void ns_latency_row_record(const struct ns_latency_row *row, __u64 epoch_ns, str
 static int latency_summarize(struct ns_session *s, struct bpf_object *obj, bool since_start,
 			     ns_record_fn emit, void *ctx)
 {
-	const struct table *t = since_start ? &lat.total : &lat.reading;
+	const struct ns_keytable *t = since_start ? &lat.total : &lat.reading;
 	__u64 now = ns_session__now_epoch(s);
 	int err = take_reading(s, obj);
 
 	for (size_t i = 0; !err && i < t->n; i++) {
+		const struct ns_latency_row *row = ns_keytable_at(t, i);
 		struct ns_record rec;
 
-		if (!t->rows[i].hist.count)
+		if (!row->hist.count)
 			continue;
-		ns_latency_row_record(&t->rows[i], now, &rec);
+		ns_latency_row_record(row, now, &rec);
 		ns_record_str(&rec, NS_F_SUMMARY_SCOPE, since_start ? "total" : "interval");
 		emit(&rec, &ns_latency_family, ctx);
 	}
@@ -375,8 +280,8 @@ static int latency_summarize(struct ns_session *s, struct bpf_object *obj, bool 
 
 static void latency_release(void)
 {
-	table_release(&lat.reading);
-	table_release(&lat.total);
+	ns_keytable_release(&lat.reading);
+	ns_keytable_release(&lat.total);
 	free(lat.stale);
 	memset(&lat, 0, sizeof(lat));
 }

@@ -28,7 +28,7 @@ struct ns_latency_group {
 };
 
 struct ns_latency_row {
-	struct ns_latency_group group;
+	struct ns_latency_group group; /* first: the key the rows are found by (lib/keytable.h) */
 	struct ns_histogram hist;
 	struct ns_cgroup_identity identity; /* --by container */
 	bool identity_set;
