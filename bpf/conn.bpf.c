@@ -43,27 +43,15 @@ enum conn_state_flag {
 	CONN_RST_FLAGS = CONN_RST_SENT | CONN_RST_RECEIVED | CONN_RST_AMBIGUOUS,
 	/* This host opened it (SYN_SENT), whichever way the handshake went on. */
 	CONN_ACTIVE = 1U << 6,
+	/* The state is this family's (a socket's state may have been made by another). */
+	CONN_TRACKED = 1U << 7,
 };
 
-struct conn_state {
-	__u64 start_ns;
-	__u64 close_ns;
-	struct ns_tuple tuple;
-	struct ns_conn_stats stats;
-	__s32 error;
-	/* While connecting: the error the application read with getsockopt(SO_ERROR). */
-	__s32 app_error;
-	__u16 flags;
-	__u8 oldstate; /* state left for TCP_CLOSE */
-	__u8 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct conn_state);
-} conn_states SEC(".maps");
+/*
+ * The connection's state is the conn part of the socket's netsight state
+ * (lib/owner.bpf.h): one storage entry per socket for every family.
+ */
+#define conn_state ns_conn_state
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -73,22 +61,32 @@ struct {
 	__type(value, struct ns_conn_held);
 } conn_held SEC(".maps");
 
+/* @sk's state, made if it has none, with the conn part reset. */
 static __always_inline struct conn_state *conn_state_new(const struct sock *sk)
 {
-	struct conn_state *st;
+	struct ns_sock_state *s = (struct ns_sock_state *)ns_owner_find(sk);
 
-	st = bpf_sk_storage_get(&conn_states, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!st) {
+	if (!s)
+		s = bpf_sk_storage_get(&ns_owners, (struct sock *)sk, 0,
+				       BPF_SK_STORAGE_GET_F_CREATE);
+	if (!s) {
 		ns_count_error(NS_ERR_CONN_STORAGE);
 		return NULL;
 	}
-	__builtin_memset(st, 0, sizeof(*st));
-	return st;
+	__builtin_memset(&s->conn, 0, sizeof(s->conn));
+	s->conn.flags = CONN_TRACKED;
+	return &s->conn;
+}
+
+/* @sk's connection state, if this family has seen it start or end. */
+static __always_inline struct conn_state *conn_state_of(struct ns_sock_state *s)
+{
+	return s && (s->conn.flags & CONN_TRACKED) ? &s->conn : NULL;
 }
 
 static __always_inline struct conn_state *conn_state_get(const struct sock *sk)
 {
-	return bpf_sk_storage_get(&conn_states, (struct sock *)sk, 0, 0);
+	return conn_state_of(bpf_sk_storage_get(&ns_owners, (struct sock *)sk, 0, 0));
 }
 
 static __always_inline void conn_read_stats(const struct sock *sk, struct ns_conn_stats *s)
@@ -160,7 +158,8 @@ static __always_inline void conn_hold(const struct sock *sk, const struct conn_s
 	struct ns_conn_held held;
 	__u64 key = (__u64)sk;
 
-	if (!ns_filter_event(NS_EVENT_CONN, NS_CONN_CLOSE) || !ns_filter_pass(owner, &st->tuple))
+	if (!conn_sending() || !ns_filter_event(NS_EVENT_CONN, NS_CONN_CLOSE) ||
+	    !ns_filter_pass(owner, &st->tuple))
 		return;
 	conn_event_init(&held.event, owner, &st->tuple, NS_CONN_CLOSE);
 	held.event.hdr.cookie = bpf_get_socket_cookie((struct sock *)sk);
@@ -170,6 +169,20 @@ static __always_inline void conn_hold(const struct sock *sk, const struct conn_s
 	conn_close_fill(&held.event, st, conn_close_reason(st, true));
 	held.sk = key;
 	bpf_map_update_elem(&conn_held, &key, &held, BPF_ANY);
+}
+
+/* Counts the close snapshotted in @st, of @owner's connection. */
+static __always_inline void conn_count_close(const struct sock *sk, const struct ns_owner *owner,
+					     const struct conn_state *st)
+{
+	struct ns_conn_counts *c = conn_count_row(sk, owner, &st->tuple, NS_CONN_CLOSE, 0);
+
+	if (!c)
+		return;
+	__sync_fetch_and_add(&c->bytes_sent, st->stats.bytes_sent);
+	__sync_fetch_and_add(&c->bytes_received, st->stats.bytes_received);
+	if (st->flags & CONN_PREEXISTING)
+		__sync_fetch_and_add(&c->preexisting, 1);
 }
 
 /*
@@ -197,6 +210,10 @@ static __always_inline void conn_report_close(const struct sock *sk, struct conn
 	st->flags |= CONN_REPORTED;
 	if (ns_fallbacks & NS_FB_CONN_HELD)
 		bpf_map_delete_elem(&conn_held, &key);
+	if (conn_counting())
+		conn_count_close(sk, owner, st);
+	if (!conn_sending())
+		return;
 	e = conn_event_new(sk, owner, &st->tuple, bpf_get_socket_cookie((struct sock *)sk),
 			   NS_CONN_CLOSE);
 	if (!e)
@@ -233,6 +250,10 @@ static __always_inline void conn_on_connect_failed(const struct sock *sk, struct
 		error = NS_EADDRNOTAVAIL;
 	else if (!error)
 		error = NS_ECONNABORTED;
+	if (conn_counting())
+		conn_count_row(sk, ns_owner_get(sk), &t, NS_CONN_CONNECT_FAILED, error);
+	if (!conn_sending())
+		return;
 	e = conn_event_new(sk, ns_owner_get(sk), &t, bpf_get_socket_cookie((struct sock *)sk),
 			   NS_CONN_CONNECT_FAILED);
 	if (!e)
@@ -251,7 +272,7 @@ static __always_inline void conn_on_close(const struct sock *sk, int oldstate)
 		st = conn_state_new(sk);
 		if (!st)
 			return;
-		st->flags = CONN_PREEXISTING;
+		st->flags |= CONN_PREEXISTING;
 	}
 	if (st->flags & CONN_CLOSED)
 		return;
@@ -261,7 +282,8 @@ static __always_inline void conn_on_close(const struct sock *sk, int oldstate)
 		return;
 	}
 	st->flags |= CONN_CLOSED;
-	st->close_ns = bpf_ktime_get_boot_ns();
+	if (conn_sending())
+		st->close_ns = bpf_ktime_get_boot_ns();
 	st->error = error;
 	st->oldstate = oldstate;
 	ns_sock_tuple(sk, &st->tuple);
@@ -272,10 +294,18 @@ static __always_inline void conn_on_close(const struct sock *sk, int oldstate)
 /* @st: the connection's state, NULL if it started before netsight. */
 static __always_inline void conn_on_connected(const struct sock *sk, const struct conn_state *st)
 {
+	struct ns_conn_counts *c;
 	struct ns_conn_event *e;
 	struct ns_tuple t;
 
 	ns_sock_tuple(sk, &t);
+	if (conn_counting()) {
+		c = conn_count_row(sk, ns_owner_get(sk), &t, NS_CONN_CONNECT, 0);
+		if (c && st)
+			ns_hist_add(&c->connect, bpf_ktime_get_boot_ns() - st->start_ns, 1);
+	}
+	if (!conn_sending())
+		return;
 	e = conn_event_new(sk, ns_owner_get(sk), &t, bpf_get_socket_cookie((struct sock *)sk),
 			   NS_CONN_CONNECT);
 	if (!e)
@@ -299,13 +329,16 @@ int BPF_PROG(conn_inet_sock_set_state, const struct sock *sk, int oldstate, int 
 		st = conn_state_new(sk);
 		if (st) {
 			st->start_ns = bpf_ktime_get_boot_ns();
-			st->flags = CONN_ACTIVE;
+			st->flags |= CONN_ACTIVE;
 		}
 		break;
 	case TCP_SYN_RECV:
 		if (oldstate != TCP_LISTEN)
 			break;
 		st = conn_state_new(sk);
+		/* Counted only: nothing needs the start of an accepted connection, or its cookie. */
+		if (!conn_sending())
+			break;
 		if (st)
 			st->start_ns = bpf_ktime_get_boot_ns();
 		/* Assign the cookie now: accept() can only read it, not create it. */
@@ -378,7 +411,7 @@ int conn_iter_pending(struct bpf_iter__bpf_sk_storage_map *ctx)
 
 	if (!sk)
 		return 0;
-	st = conn_state_get(sk);
+	st = conn_state_of(ctx->value);
 	if (st)
 		conn_report_close(sk, st, true);
 	return 0;
@@ -404,7 +437,7 @@ int conn_getsockopt(struct bpf_sockopt *ctx)
 		return 1;
 	if (sk->protocol != NS_IPPROTO_TCP || sk->state != BPF_TCP_SYN_SENT)
 		return 1;
-	st = bpf_sk_storage_get(&conn_states, sk, 0, 0);
+	st = conn_state_of(bpf_sk_storage_get(&ns_owners, sk, 0, 0));
 	if (st)
 		st->app_error = *val;
 	return 1;

@@ -116,17 +116,17 @@ static __always_inline void drop_on_kfree(struct sk_buff *skb, void *location, _
 		attribution = NS_ATTR_CONTEXT;
 	}
 	/* The summary keeps no addresses: read the headers only to filter on them. */
-	if (!(ns_cfg.flags & NS_CFG_SUMMARY) || ns_cfg.nports || ns_cfg.ncidrs || ns_cfg.family)
+	if (ns_sending(NS_CFG_SUMMARY) || ns_cfg.nports || ns_cfg.ncidrs || ns_cfg.family)
 		ns_skb_tuple(skb, &t);
 	else
 		__builtin_memset(&t, 0, sizeof(t));
 	/* A packet that came in (it has an input device) is for this host's end. */
 	if (!ns_filter_pass_packet(owner, &t, NS_RD(ns_view(struct sk_buff, skb), skb_iif)))
 		return;
-	if (ns_cfg.flags & NS_CFG_SUMMARY) {
+	if (ns_cfg.flags & NS_CFG_SUMMARY)
 		drop_count(slot, (__u64)location, reason, owner, attribution, drop_netns(skb, sk));
+	if (!ns_sending(NS_CFG_SUMMARY))
 		return;
-	}
 	e = ns_event_reserve(sizeof(*e), NS_EVENT_DROP, 0);
 	if (!e)
 		return;

@@ -61,6 +61,10 @@ static __always_inline void owner_used(const struct sock *sk)
 	ns_owner_rename(o);
 	ns_sock_tuple(sk, &t);
 	/* conn_inet_sock_set_state assigned the cookie at SYN_RECV. */
+	if (conn_counting())
+		conn_count_row(sk, o, &t, NS_CONN_ACCEPT, 0);
+	if (!conn_sending())
+		return;
 	e = conn_event_new(sk, o, &t,
 			   NS_RD(ns_view(struct sock, sk), __sk_common.skc_cookie.counter),
 			   NS_CONN_ACCEPT);
@@ -98,7 +102,6 @@ int BPF_PROG(owner_inet_sock_set_state, const struct sock *sk, int oldstate, int
 		o = ns_owner_storage(sk, BPF_SK_STORAGE_GET_F_CREATE);
 		if (o)
 			ns_owner_from_current(o);
-		return 0;
 	}
 	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV) {
 		/* Softirq context: current is whoever ran, often the peer. */
@@ -116,6 +119,8 @@ int BPF_PROG(owner_inet_sock_set_state, const struct sock *sk, int oldstate, int
 		if (o)
 			o->flags |= NS_OWNER_PROVISIONAL | NS_OWNER_PASSIVE;
 	}
+	if ((ns_cfg.flags & NS_CFG_LATENCY) && sk->sk_protocol == NS_IPPROTO_TCP)
+		ns_lat_on_state(sk, oldstate, newstate);
 	return 0;
 }
 

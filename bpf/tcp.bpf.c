@@ -114,11 +114,11 @@ static __always_inline void tcp_report(const struct ns_tcp_event *ev, enum ns_tc
 
 	if (!ns_filter_event(NS_EVENT_TCP, ev->action) || !ns_filter_pass(&ev->owner, t))
 		return;
-	if (ns_cfg.flags & NS_CFG_SUMMARY) {
+	if (ns_cfg.flags & NS_CFG_SUMMARY)
 		tcp_count(t, ev->hdr.netns, ns_tcp_direction(ev), &ev->owner, counter,
 			  ev->count ? ev->count : 1);
+	if (!ns_sending(NS_CFG_SUMMARY))
 		return;
-	}
 	e = ns_event_reserve(sizeof(*e), NS_EVENT_TCP, cookie);
 	if (!e)
 		return;

@@ -121,6 +121,16 @@ static __always_inline void *ns_event_reserve(__u32 size, enum ns_event_type typ
  * The value of @key in the per-CPU (or plain) hash @map, inserted from @init
  * if missing. NULL when the map is full, which is counted.
  */
+/*
+ * Whether events are sent: always, unless what they say is counted in the
+ * kernel instead (@counted_by: NS_CFG_SUMMARY or NS_CFG_CONN_COUNTS) and
+ * nobody asked for the events as well (NS_CFG_EVENTS).
+ */
+static __always_inline bool ns_sending(__u32 counted_by)
+{
+	return !(ns_cfg.flags & counted_by) || (ns_cfg.flags & NS_CFG_EVENTS);
+}
+
 static __always_inline void *ns_map_lookup_or_init(void *map, const void *key, const void *init)
 {
 	void *value = bpf_map_lookup_elem(map, key);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Latency histograms (include/netsight/latency.h), built where samples
- * happen: connects in the latency family's own program, response times and
- * RTT samples in the owner family's programs that already run on every
- * sendmsg() and recvmsg() (owner_io()), so that a send or a receive runs one
- * program, not two. Both objects declare these maps; the loader shares them.
+ * happen, in the owner family's programs that already run on every state
+ * change, sendmsg() and recvmsg() (owner_inet_sock_set_state, owner_io()):
+ * connect times, response times and RTT samples, so that a state change, a
+ * send or a receive runs one program, not two. The latency family only reads
+ * these maps; the loader shares them.
  *
  *  - response: from the last send() on a socket to the first recv() that
  *    returns data after it, where the process gets control back: for a
@@ -28,6 +29,7 @@
 #define NETSIGHT_LATENCY_BPF_H
 
 #include "common.bpf.h"
+#include "hist.bpf.h"
 #include "filter.bpf.h"
 #include "owner.bpf.h"
 #include "sock.bpf.h"
@@ -167,18 +169,9 @@ static __always_inline void ns_lat_record(const struct sock *sk, enum ns_latency
 	h = ns_lat_row(&key);
 	if (!h)
 		return;
-	/* Races between CPUs over min and max can only keep a less extreme value. */
-	if (!h->count || ns < h->min_ns)
-		h->min_ns = ns;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
 	if (!h->comm[0] && owner && (by & NS_LAT_BY_PROCESS))
 		__builtin_memcpy(h->comm, owner->comm, NS_COMM_LEN);
-	__sync_fetch_and_add(&h->count, weight);
-	__sync_fetch_and_add(&h->sum_ns, ns * weight);
-	/* Microseconds rounded up: bucket k holds (2^(k-1), 2^k] us exactly. */
-	__sync_fetch_and_add(&h->slots[ns_latency_slot((ns + 999) / 1000) & (NS_LAT_SLOTS - 1)],
-			     weight);
+	ns_hist_add(h, ns, weight);
 }
 
 /* The smoothed RTT of TCP socket @sk, in nanoseconds (0: none yet). */
@@ -250,6 +243,40 @@ static __always_inline void ns_lat_on_io(const struct sock *sk, struct ns_sock_s
 		}
 	}
 	ns_lat_sample_rtt(sk, st, now);
+}
+
+/*
+ * TCP socket @sk went from @oldstate to @newstate (the owner family's
+ * inet_sock_set_state program, after its own work, so the socket's state
+ * exists from SYN_SENT on): connect times, and what is left to count when a
+ * connection closes.
+ */
+static __always_inline void ns_lat_on_state(const struct sock *sk, int oldstate, int newstate)
+{
+	struct ns_sock_state *st;
+	__u64 srtt;
+
+	if (newstate == TCP_SYN_SENT) {
+		st = bpf_sk_storage_get(&ns_owners, (struct sock *)sk, 0, 0);
+		if (st)
+			st->lat_syn_ns = bpf_ktime_get_ns();
+		return;
+	}
+	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
+		st = bpf_sk_storage_get(&ns_owners, (struct sock *)sk, 0, 0);
+		if (st && st->lat_syn_ns)
+			ns_lat_record(sk, NS_LAT_CONNECT, bpf_ktime_get_ns() - st->lat_syn_ns, 1);
+		return;
+	}
+	if (newstate != TCP_CLOSE || oldstate == TCP_SYN_SENT || oldstate == TCP_LISTEN ||
+	    oldstate == TCP_SYN_RECV)
+		return;
+	st = bpf_sk_storage_get(&ns_owners, (struct sock *)sk, 0, 0);
+	if (st)
+		ns_lat_flush_untimed(sk, st);
+	srtt = ns_lat_srtt_ns(sk);
+	if (srtt && (!st || !(st->lat_flags & NS_LAT_RTT_SAMPLED)))
+		ns_lat_record(sk, NS_LAT_RTT, srtt, 1);
 }
 
 #endif /* NETSIGHT_LATENCY_BPF_H */

@@ -36,16 +36,33 @@
 #include "common.bpf.h"
 #include "filter.bpf.h"
 #include "sock.bpf.h"
+#include <netsight/conn.h>
 
 #define NS_OWNER_SEED_MAX 65536
 /* Preallocated (LRU): about 100 bytes each. */
 #define NS_RENAMED_MAX 4096
 
 /*
- * What netsight keeps on each socket: its owner, and for the latency family
- * where its connect and its requests stand (lib/latency.bpf.h). One entry,
- * so the programs that run on every send and receive look up one.
+ * What netsight keeps on each socket: its owner, for the latency family
+ * where its connect and its requests stand (lib/latency.bpf.h), and the
+ * connection family's state. One entry, so the programs that run on every
+ * send, receive and state change look up one, and a socket costs one
+ * allocation.
  */
+/* The connection family's part (bpf/conn.bpf.c): zero until that family starts on it. */
+struct ns_conn_state {
+	__u64 start_ns;
+	__u64 close_ns;
+	struct ns_tuple tuple;
+	struct ns_conn_stats stats;
+	__s32 error;
+	/* While connecting: the error the application read with getsockopt(SO_ERROR). */
+	__s32 app_error;
+	__u16 flags; /* bpf/conn.bpf.c's enum conn_state_flag */
+	__u8 oldstate; /* state left for TCP_CLOSE */
+	__u8 pad[5];
+};
+
 struct ns_sock_state {
 	struct ns_owner owner; /* first: a state is also its owner */
 	__u64 user_css; /* the user's css_set when last seen (owner_io()) */
@@ -56,6 +73,7 @@ struct ns_sock_state {
 	__u64 lat_rtt_next_ns; /* no RTT sample before this */
 	__u32 lat_untimed; /* fast responses since the last timed one, not timed */
 	__u32 lat_flags; /* enum ns_lat_sock_flag */
+	struct ns_conn_state conn;
 };
 
 struct {

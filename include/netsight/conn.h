@@ -7,6 +7,7 @@
 #define NETSIGHT_CONN_H
 
 #include "event.h"
+#include "latency.h"
 
 #define NS_CONN_ACTIONS(X)                  \
 	X(CONNECT, "connect")               \
@@ -76,6 +77,41 @@ struct ns_conn_held {
 	__u64 sk;
 };
 
+/*
+ * With NS_CFG_CONN_COUNTS (the agent) connection events are also, or only,
+ * counted in the kernel: rows of ns_conn_counts, one per kind of event,
+ * process, cgroup and endpoints, in the reading period of ns_conn_period
+ * (flipped by user space, which takes and deletes the rows of the other).
+ */
+#define NS_CONN_COUNTS_MAX 16384
+
+/*
+ * A row's group. tuple: both addresses, and the server's port: the remote
+ * one for connections this host opened, the local one for those it
+ * accepted (the client's port would make a row per connection).
+ */
+struct ns_conn_key {
+	struct ns_tuple tuple;
+	__u64 cgroup_id;
+	char comm[NS_COMM_LEN];
+	__u32 netns;
+	__s32 error; /* connect_failed: positive errno */
+	__u8 action; /* enum ns_conn_action */
+	__u8 passive; /* accepted by this host */
+	__u8 epoch; /* reading period: 0 or 1 */
+	__u8 pad[5];
+};
+
+struct ns_conn_counts {
+	__u64 count;
+	__u64 preexisting; /* close: of connections open before start-up */
+	__u64 bytes_sent; /* close: payload this host sent */
+	__u64 bytes_received;
+	struct ns_latency_hist connect; /* connect: SYN sent to established */
+	struct ns_owner owner; /* the last one counted */
+};
+
+_Static_assert(sizeof(struct ns_conn_key) == 80, "ns_conn_key layout");
 _Static_assert(sizeof(struct ns_conn_stats) == 24, "ns_conn_stats layout");
 _Static_assert(sizeof(struct ns_conn_event) == 168, "ns_conn_event layout");
 _Static_assert(sizeof(struct ns_conn_held) == 176, "ns_conn_held layout");

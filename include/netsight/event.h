@@ -189,6 +189,10 @@ enum ns_config_flag {
 	NS_CFG_CONTAINER_FILTER = 1U << 2,
 	/* Latency histograms: the owner family's I/O programs take samples too. */
 	NS_CFG_LATENCY = 1U << 3,
+	/* Count connection events in ns_conn_counts (include/netsight/conn.h). */
+	NS_CFG_CONN_COUNTS = 1U << 4,
+	/* With NS_CFG_SUMMARY or NS_CFG_CONN_COUNTS: send the events as well. */
+	NS_CFG_EVENTS = 1U << 5,
 };
 
 /*

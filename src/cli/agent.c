@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * netsight agent: every family this kernel supports in one session, the
- * tcp, drop and latency families aggregating in the kernel, served as
- * Prometheus metrics (lib/metrics.h) over HTTP (lib/http.h), with the
- * connection events as a JSON log if asked for. One per host: a lock file
+ * netsight agent: every family this kernel supports in one session, all
+ * of them aggregating in the kernel (NS_CFG_SUMMARY, NS_CFG_CONN_COUNTS), served as
+ * Prometheus metrics (lib/metrics.h) over HTTP (lib/http.h), with every
+ * family's events as a JSON log if asked for (NS_CFG_EVENTS). One per host: a lock file
  * keeps a second one from attaching everything twice.
  */
 #include <ctype.h>
@@ -243,10 +243,14 @@ static void on_record(const struct ns_record *rec, const struct ns_family *fam, 
 	struct agent *a = ctx;
 
 	(void)fam;
+	/* Events are only logged: the metrics count them in the kernel too. */
+	if (rec->kind == NS_RECORD_EVENT) {
+		if (a->logging)
+			ns_output_record(&a->log, rec);
+		return;
+	}
 	ns_agent_metrics_record(&a->am, rec, a->now);
 	ns_service_map__add(a->map, rec);
-	if (a->logging)
-		ns_output_record(&a->log, rec);
 }
 
 static int open_log(const char *path)
@@ -419,7 +423,8 @@ static int run_agent(const struct ns_cli_opts *o)
 		ns_drop_all_reasons(wanted);
 		ns_drop_select(wanted);
 	}
-	sopts.cfg.flags |= ns_families_config_flags(agent_families) | NS_CFG_SUMMARY;
+	sopts.cfg.flags |= ns_families_config_flags(agent_families) | NS_CFG_SUMMARY |
+			   NS_CFG_CONN_COUNTS | (o->log_path ? NS_CFG_EVENTS : 0);
 	sopts.cfg.summary_by = NS_TCP_BY_SERVICE | NS_TCP_BY_PROCESS;
 	sopts.cfg.latency_by = NS_LAT_BY_PROCESS | NS_LAT_BY_CGROUP;
 	sopts.cfg.wakeup_bytes = sopts.ringbuf_size / 4;
@@ -482,8 +487,8 @@ static const struct ns_option agent_options[] = {
 	  "add this label to every metric and every logged event (repeatable, up to 8)",
 	  parse_label },
 	{ "log", 0, "FILE",
-	  "also write the connection events as JSON lines to FILE (- for standard output); "
-	  "SIGHUP reopens it, for logrotate",
+	  "also write every family's events as JSON lines to FILE (- for standard output), "
+	  "the keys the commands use; SIGHUP reopens it, for logrotate",
 	  parse_log },
 	{ "max-series", 0, "N",
 	  "at most N label sets per metric (default 2000); more are counted under 'other' and "

@@ -199,7 +199,8 @@ static void conn_event(struct ns_agent_metrics *am, const struct ns_record *rec,
 {
 	const struct ns_tuple *t = &rec->tuple;
 	const char *dir = direction_name(rec);
-	const struct ns_value *v;
+	const struct ns_value *v = ns_record_find(rec, NS_F_COUNT);
+	uint64_t n = v ? v->u64 : 1, closed;
 	char port[8], dest[NS_ENDPOINT_STRLEN];
 
 	if (!strcmp(rec->action, "connect") || !strcmp(rec->action, "accept")) {
@@ -208,8 +209,8 @@ static void conn_event(struct ns_agent_metrics *am, const struct ns_record *rec,
 		ns_metrics__inc(am->m, am->opened,
 				(const char *[]){ dir, ol->process, ol->container, ol->service,
 						  port },
-				1, now);
-		am->active_now[rec->direction]++;
+				(double)n, now);
+		am->active_now[rec->direction] += (int64_t)n;
 	} else if (!strcmp(rec->action, "connect_failed")) {
 		v = ns_record_find(rec, NS_F_ERROR);
 		if (ns_endpoint_format(t->family, t->raddr, t->rport, dest, sizeof(dest)) <= 0)
@@ -217,7 +218,7 @@ static void conn_event(struct ns_agent_metrics *am, const struct ns_record *rec,
 		ns_metrics__inc(am->m, am->failures,
 				(const char *[]){ v ? ns_errno_name((int)v->u64) : "unknown",
 						  ol->process, ol->container, dest },
-				1, now);
+				(double)n, now);
 	} else if (!strcmp(rec->action, "close")) {
 		const char *labels[] = { dir, ol->process, ol->container };
 		bool local_sent = rec->direction != NS_DIR_INGRESS;
@@ -231,9 +232,13 @@ static void conn_event(struct ns_agent_metrics *am, const struct ns_record *rec,
 				(double)value_of(rec, local_sent ? NS_F_BYTES_RECEIVED :
 								   NS_F_BYTES_SENT),
 				now);
+		/* Connections open before start-up were never counted as opened. */
+		closed = n - value_of(rec, NS_F_PREEXISTING_CLOSES);
 		v = ns_record_find(rec, NS_F_PREEXISTING);
-		if ((!v || !v->b) && am->active_now[rec->direction] > 0)
-			am->active_now[rec->direction]--;
+		if (v && v->b)
+			closed = 0;
+		/* A reading may give a close before the open it ends. */
+		am->active_now[rec->direction] -= (int64_t)closed;
 	}
 }
 
@@ -393,7 +398,7 @@ void ns_agent_metrics_session(struct ns_agent_metrics *am, struct ns_session *s,
 	for (int dir = NS_DIR_EGRESS; dir <= NS_DIR_INGRESS; dir++)
 		ns_metrics__set(am->m, am->active,
 				(const char *[]){ dir == NS_DIR_EGRESS ? "egress" : "ingress" },
-				(double)am->active_now[dir], now_ns);
+				am->active_now[dir] > 0 ? (double)am->active_now[dir] : 0, now_ns);
 	ns_session__for_each_family(s, note_probes, &w);
 	for (int i = 0; (size_t)i < ns_metrics__count(am->m); i++)
 		if (ns_metrics__folded(am->m, i))

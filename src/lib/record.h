@@ -52,6 +52,7 @@ enum ns_kind {
 	X(RETRANSMITS_FAILED, "tcp.retransmits_failed", NULL, NS_KIND_U64, NULL)         \
 	X(CLOSE_REASON, "tcp.close_reason", NULL, NS_KIND_STR, NULL)                     \
 	X(PREEXISTING, "tcp.preexisting", NULL, NS_KIND_BOOL, "pre-existing")            \
+	X(PREEXISTING_CLOSES, "tcp.closes_preexisting", NULL, NS_KIND_U64, NULL)         \
 	X(DROP_REASON, "drop.reason", NULL, NS_KIND_STR, NULL)                           \
 	X(DROP_LOCATION, "drop.location", NULL, NS_KIND_KADDR, NULL)                     \
 	X(DROP_ATTRIBUTION, "drop.attribution", NULL, NS_KIND_STR, NULL)                 \

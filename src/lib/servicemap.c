@@ -115,15 +115,22 @@ static struct edge *edge_for(struct ns_service_map *map, const struct edge_key *
 	return e;
 }
 
+static bool is_conn_action(const char *action)
+{
+	return !strcmp(action, "connect") || !strcmp(action, "accept") ||
+	       !strcmp(action, "connect_failed") || !strcmp(action, "close");
+}
+
 void ns_service_map__add(struct ns_service_map *map, const struct ns_record *rec)
 {
-	const struct ns_value *v;
+	const struct ns_value *v = ns_record_find(rec, NS_F_COUNT);
+	uint64_t n = v ? v->u64 : 1;
 	struct edge_key key = { 0 };
 	struct endpoint local;
 	struct server *srv;
 	struct edge *e;
 
-	if (!rec->tuple.family)
+	if (!rec->tuple.family || !is_conn_action(rec->action))
 		return;
 	endpoint_of(&rec->tuple, true, &local);
 	local.port = 0;
@@ -144,7 +151,7 @@ void ns_service_map__add(struct ns_service_map *map, const struct ns_record *rec
 		key.src.family = rec->tuple.family;
 		e = edge_for(map, &key);
 		if (e)
-			e->connections++;
+			e->connections += n;
 		return;
 	}
 	process_party(rec, &key.src);
@@ -153,7 +160,10 @@ void ns_service_map__add(struct ns_service_map *map, const struct ns_record *rec
 	if (!e)
 		return;
 	if (!strcmp(rec->action, "connect")) {
-		e->connections++;
+		e->connections += n;
+		v = ns_record_find(rec, NS_F_HISTOGRAM);
+		if (v)
+			ns_histogram_merge(&e->connect, v->hist);
 		v = ns_record_find(rec, NS_F_CONNECT_LATENCY);
 		if (v) {
 			struct ns_histogram one = {
@@ -164,7 +174,7 @@ void ns_service_map__add(struct ns_service_map *map, const struct ns_record *rec
 			ns_histogram_merge(&e->connect, &one);
 		}
 	} else if (!strcmp(rec->action, "connect_failed")) {
-		e->failures++;
+		e->failures += n;
 	} else if (!strcmp(rec->action, "close")) {
 		v = ns_record_find(rec, NS_F_BYTES_SENT);
 		e->sent += v ? v->u64 : 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The service map: who talks to whom, from connection records. An edge goes
+ * The service map: who talks to whom, from connection records (events, or
+ * rows of in-kernel counts, which carry a count and a histogram). An edge goes
  * from a local process (its name, container and service) to a destination
  * address and port, with the process serving it when that is on this host
  * too (learnt from its accepts), or from a remote address to a local

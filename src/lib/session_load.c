@@ -39,7 +39,7 @@ struct bpf_map *ns_session__map(const struct ns_session *s, const char *name)
  */
 /*
  * Shared maps that only run with one configuration flag (the latency
- * family's, --container): every object that includes their header declares
+ * family's, --container, the agent's connection counts): every object that includes their header declares
  * them, and without that flag they are made with one entry, so commands
  * that never use them do not hold their memory.
  */
@@ -49,6 +49,7 @@ static const struct {
 } conditional_maps[] = {
 	{ "ns_lat_hists", NS_CFG_LATENCY },
 	{ "ns_lat_groups", NS_CFG_LATENCY },
+	{ "ns_conn_counts", NS_CFG_CONN_COUNTS },
 	{ "ns_filter_cgroups", NS_CFG_CONTAINER_FILTER },
 };
 

@@ -5,6 +5,8 @@
  * counted from the start of tracing and the record says so.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -12,6 +14,8 @@
 
 #include "conn.compat.skel.h"
 #include "conn.skel.h"
+#include "lib/histogram.h"
+#include "lib/periods.h"
 #include "lib/session.h"
 #include "probes/conn.h"
 #include "probes/registry.h"
@@ -137,6 +141,95 @@ static int conn_finish(struct ns_session *s, struct bpf_object *obj)
 	return 0;
 }
 
+/* The reading periods of ns_conn_counts (NS_CFG_CONN_COUNTS). */
+static struct ns_periods conn_periods;
+
+static int conn_prepare(struct ns_session *s, struct bpf_object *obj)
+{
+	(void)s;
+	(void)obj;
+	ns_periods_init(&conn_periods, sizeof(struct ns_conn_key));
+	return 0;
+}
+
+static void conn_release(void)
+{
+	ns_periods_release(&conn_periods);
+}
+
+struct counts_walk {
+	__u64 now;
+	ns_record_fn emit;
+	void *ctx;
+};
+
+/* A row of ns_conn_counts as a record: its event's action, with a count. */
+static int count_row(const void *key_ptr, const void *value, void *ctx)
+{
+	const struct ns_conn_key *k = key_ptr;
+	const struct ns_conn_counts *c = value;
+	const char *action = ns_conn_action_name(k->action);
+	struct counts_walk *w = ctx;
+	struct ns_histogram connect = { 0 };
+	struct ns_record rec;
+
+	if (!action || !c->count)
+		return 0;
+	ns_record_init(&rec, w->now, action);
+	rec.kind = NS_RECORD_METRIC;
+	rec.owner = c->owner;
+	rec.owner.cgroup_id = k->cgroup_id;
+	memcpy(rec.owner.comm, k->comm, sizeof(rec.owner.comm));
+	rec.tuple = k->tuple;
+	rec.direction = k->passive ? NS_DIR_INGRESS : NS_DIR_EGRESS;
+	rec.unknown = k->passive ? NS_PART_RPORT : NS_PART_LPORT;
+	if (k->netns)
+		ns_record_u64(&rec, NS_F_NETNS, k->netns);
+	ns_record_u64(&rec, NS_F_COUNT, c->count);
+	switch (k->action) {
+	case NS_CONN_CONNECT:
+		if (c->connect.count) {
+			ns_histogram_add_row(&connect, &c->connect);
+			ns_record_hist(&rec, NS_F_HISTOGRAM, &connect);
+		}
+		break;
+	case NS_CONN_CONNECT_FAILED:
+		ns_record_u64(&rec, NS_F_ERROR, k->error);
+		break;
+	case NS_CONN_CLOSE:
+		ns_record_u64(&rec, NS_F_BYTES_SENT, c->bytes_sent);
+		ns_record_u64(&rec, NS_F_BYTES_RECEIVED, c->bytes_received);
+		ns_record_u64(&rec, NS_F_PREEXISTING_CLOSES, c->preexisting);
+		break;
+	}
+	w->emit(&rec, &ns_conn_family, w->ctx);
+	return 0;
+}
+
+/*
+ * With NS_CFG_CONN_COUNTS: the connection events counted since the last
+ * reading, a record per row (action, owner, endpoints, count), whatever
+ * @since_start says: only the increases are kept.
+ */
+static int conn_summarize(struct ns_session *s, struct bpf_object *obj, bool since_start,
+			  ns_record_fn emit, void *ctx)
+{
+	struct counts_walk w = { .now = ns_session__now_epoch(s), .emit = emit, .ctx = ctx };
+	int old;
+
+	(void)since_start;
+	if (!(ns_session__config(s)->flags & NS_CFG_CONN_COUNTS))
+		return 0;
+	old = ns_periods_flip(&conn_periods,
+			      bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_conn_period")), 0);
+	if (old < 0)
+		return old;
+	return ns_periods_take(&conn_periods,
+			       bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_conn_counts")),
+			       offsetof(struct ns_conn_key, epoch), old,
+			       sizeof(struct ns_conn_counts), count_row, &w);
+}
+
 static const struct ns_prog_spec conn_programs[] = {
 	{ .name = "conn_getsockopt",
 	  .fallback = "a connect refused by an ICMP error that the application read with "
@@ -144,7 +237,7 @@ static const struct ns_prog_spec conn_programs[] = {
 	{ .name = "conn_iter_pending",
 	  .fallback = "closes still held back when tracing stops are read from a map",
 	  .fallback_flags = NS_FB_CONN_HELD,
-	  .iter_map = "conn_states" },
+	  .iter_map = "ns_owners" },
 	{ NULL },
 };
 
@@ -153,7 +246,10 @@ const struct ns_family ns_conn_family = {
 	NS_FAMILY_SKELETON_OPS(conn),
 	.programs = conn_programs,
 	.config_flags = NS_CFG_ACCEPT_EVENTS,
+	.prepare = conn_prepare,
 	.finish = conn_finish,
+	.summarize = conn_summarize,
+	.release = conn_release,
 	.event_type = NS_EVENT_CONN,
 	.action_name = ns_conn_action_name,
 	.nactions = NS_CONN_ACTION_MAX,

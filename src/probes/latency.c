@@ -20,6 +20,7 @@
 #include "lib/cgroups.h"
 #include "lib/histogram.h"
 #include "lib/keytable.h"
+#include "lib/periods.h"
 #include "lib/session.h"
 #include "latency.compat.skel.h"
 #include "latency.skel.h"
@@ -27,9 +28,6 @@
 #include "probes/registry.h"
 
 NS_FAMILY_SKELETONS(latency)
-
-/* Long enough for a program that read the old period to have finished with it. */
-#define LAT_SWITCH_GRACE_NS (2 * 1000 * 1000)
 
 /* Response times and RTT samples come from the owner family's I/O programs. */
 static const struct ns_prog_spec latency_programs[] = {
@@ -77,9 +75,7 @@ static struct {
 	/* struct ns_latency_row, by their group */
 	struct ns_keytable reading; /* the period just read */
 	struct ns_keytable total; /* since the start */
-	__u32 epoch;
-	struct ns_latency_key *stale; /* keys read, to delete */
-	size_t nstale, stale_cap;
+	struct ns_periods periods;
 } lat;
 
 static int lat_state_set(struct bpf_object *obj, __u32 index, __u32 value)
@@ -97,29 +93,17 @@ static int latency_prepare(struct ns_session *s, struct bpf_object *obj)
 			 sizeof(struct ns_latency_group));
 	ns_keytable_init(&lat.total, sizeof(struct ns_latency_row),
 			 sizeof(struct ns_latency_group));
+	ns_periods_init(&lat.periods, sizeof(struct ns_latency_key));
 	return lat_state_set(obj, NS_LAT_GROUPS_LIMIT,
 			     max && max < NS_LAT_GROUPS_MAX ? max : NS_LAT_GROUPS_MAX);
 }
 
-/* Notes @key to be deleted once read. False without memory. */
-static bool add_stale(const struct ns_latency_key *key)
+/* One kernel row into lat.reading; @ctx: the session's latency_by. */
+static int read_row(const void *key_ptr, const void *value, void *ctx)
 {
-	if (lat.nstale == lat.stale_cap) {
-		size_t cap = lat.stale_cap ? lat.stale_cap * 2 : 256;
-		struct ns_latency_key *grown = realloc(lat.stale, cap * sizeof(*grown));
-
-		if (!grown)
-			return false;
-		lat.stale = grown;
-		lat.stale_cap = cap;
-	}
-	lat.stale[lat.nstale++] = *key;
-	return true;
-}
-
-/* One kernel row into lat.reading. */
-static int read_row(const struct ns_latency_key *key, const struct ns_latency_hist *v, __u32 by)
-{
+	const struct ns_latency_key *key = key_ptr;
+	const struct ns_latency_hist *v = value;
+	__u32 by = *(const __u32 *)ctx;
 	struct ns_latency_group g;
 	struct ns_latency_row *row;
 
@@ -139,55 +123,23 @@ static int read_row(const struct ns_latency_key *key, const struct ns_latency_hi
 	return 0;
 }
 
-/*
- * The keys of @fd (a hash of struct ns_latency_key) in reading period
- * @epoch, into lat.stale. False without memory.
- */
-static bool collect_period(int fd, __u32 epoch)
-{
-	struct ns_latency_key key, next, *prev = NULL;
-
-	lat.nstale = 0;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (next.epoch == epoch && !add_stale(&next))
-			return false;
-		key = next;
-		prev = &key;
-	}
-	return true;
-}
-
-static void delete_stale(int fd)
-{
-	for (size_t i = 0; i < lat.nstale; i++)
-		bpf_map_delete_elem(fd, &lat.stale[i]);
-}
-
 /* Switches the kernel to the other period and moves the one it left into lat.reading. */
 static int take_reading(struct ns_session *s, struct bpf_object *obj)
 {
-	__u32 old = lat.epoch, by = ns_session__config(s)->latency_by;
+	__u32 by = ns_session__config(s)->latency_by;
 	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_lat_hists"));
 	int groups_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_lat_groups"));
-	struct timespec grace = { 0, LAT_SWITCH_GRACE_NS };
-	int err;
+	int state_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ns_lat_state"));
+	size_t epoch_at = offsetof(struct ns_latency_key, epoch);
+	int old, err;
 
-	lat.epoch ^= 1;
-	err = lat_state_set(obj, NS_LAT_EPOCH, lat.epoch);
-	if (err)
-		return err;
-	nanosleep(&grace, NULL);
+	old = ns_periods_flip(&lat.periods, state_fd, NS_LAT_EPOCH);
+	if (old < 0)
+		return old;
 	ns_keytable_clear(&lat.reading);
-	err = collect_period(fd, old) ? 0 : -ENOMEM;
-	for (size_t i = 0; !err && i < lat.nstale; i++) {
-		struct ns_latency_hist row;
-
-		if (!bpf_map_lookup_elem(fd, &lat.stale[i], &row))
-			err = read_row(&lat.stale[i], &row, by);
-	}
-	delete_stale(fd);
-	if (collect_period(groups_fd, old))
-		delete_stale(groups_fd);
+	err = ns_periods_take(&lat.periods, fd, epoch_at, old, sizeof(struct ns_latency_hist),
+			      read_row, &by);
+	ns_periods_take(&lat.periods, groups_fd, epoch_at, old, sizeof(__u8), NULL, NULL);
 	if (!err)
 		err = lat_state_set(obj, NS_LAT_GROUPS + old, 0);
 	for (size_t i = 0; !err && i < lat.reading.n; i++) {
@@ -282,7 +234,7 @@ static void latency_release(void)
 {
 	ns_keytable_release(&lat.reading);
 	ns_keytable_release(&lat.total);
-	free(lat.stale);
+	ns_periods_release(&lat.periods);
 	memset(&lat, 0, sizeof(lat));
 }
 

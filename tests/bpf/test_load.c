@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cmocka.h>
@@ -21,6 +22,7 @@
 #include <netsight/event.h>
 
 #include "lib/errnames.h"
+#include "lib/periods.h"
 #include "lib/session.h"
 #include "lib/system.h"
 #include "probes/drop.h"
@@ -279,16 +281,78 @@ static void shared_maps_are_created_once(void **state)
 	assert_int_equal(ns_session__add(s, &ns_conn_family), 0);
 	/* Both objects declare the ns_ maps; after loading, both use one copy. */
 	for (const char **m = (const char *[]){ "ns_owners", "ns_events", "ns_errors",
-						"ns_owner_seed", NULL };
+						"ns_owner_seed", "ns_conn_counts", NULL };
 	     *m; m++)
 		assert_int_equal(map_id(s, "owner", *m), map_id(s, "conn", *m));
 	/* Family maps are their own. */
-	assert_null(bpf_object__find_map_by_name(ns_session__object(s, "owner"), "conn_states"));
+	assert_null(bpf_object__find_map_by_name(ns_session__object(s, "owner"), "conn_held"));
 	assert_int_equal(bpf_obj_get_info_by_fd(bpf_map__fd(ns_session__map(s, "ns_events")), &info,
 						&len),
 			 0);
 	assert_int_equal(info.max_entries, 1 << 20);
 	ns_session__free(s);
+}
+
+struct period_key {
+	__u32 id;
+	__u8 epoch;
+	__u8 pad[3];
+};
+
+static int sum_rows(const void *key, const void *value, void *ctx)
+{
+	const struct period_key *k = key;
+
+	assert_int_equal(k->epoch, 0);
+	*(__u64 *)ctx += *(const __u64 *)value;
+	return 0;
+}
+
+/* A reading takes the period the programs left, whole, and leaves the new one alone. */
+static void a_reading_takes_and_deletes_the_old_period(void **state)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "test_rows", sizeof(struct period_key),
+				sizeof(__u64), 64, NULL);
+	int state_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "test_period", sizeof(__u32),
+				      sizeof(__u32), 1, NULL);
+	struct ns_periods p;
+	__u32 zero = 0, current = 99;
+	__u64 sum = 0, v, count = 0;
+	struct period_key k = { 0 }, next, *prev = NULL;
+
+	(void)state;
+	assert_true(fd >= 0 && state_fd >= 0);
+	for (__u32 i = 0; i < 40; i++) {
+		k.id = i;
+		k.epoch = i % 4 == 0; /* 10 rows already in the next period */
+		v = i;
+		assert_int_equal(bpf_map_update_elem(fd, &k, &v, BPF_ANY), 0);
+	}
+	ns_periods_init(&p, sizeof(struct period_key));
+	assert_int_equal(ns_periods_flip(&p, state_fd, 0), 0);
+	assert_int_equal(bpf_map_lookup_elem(state_fd, &zero, &current), 0);
+	assert_int_equal(current, 1);
+	assert_int_equal(ns_periods_take(&p, fd, offsetof(struct period_key, epoch), 0,
+					 sizeof(__u64), sum_rows, &sum),
+			 0);
+	/* 0..39 less the multiples of 4 (0+4+...+36 = 180). */
+	assert_int_equal(sum, 780 - 180);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		assert_int_equal(next.epoch, 1);
+		k = next;
+		prev = &k;
+		count++;
+	}
+	assert_int_equal(count, 10);
+	/* And back: the next reading takes period 1. */
+	assert_int_equal(ns_periods_flip(&p, state_fd, 0), 1);
+	assert_int_equal(ns_periods_take(&p, fd, offsetof(struct period_key, epoch), 1,
+					 sizeof(__u64), NULL, NULL),
+			 0);
+	assert_int_not_equal(bpf_map_get_next_key(fd, NULL, &next), 0);
+	ns_periods_release(&p);
+	close(fd);
+	close(state_fd);
 }
 
 /* libbpf's own log only with NETSIGHT_TEST_VERBOSE: refusals here are on purpose. */
@@ -310,6 +374,7 @@ int main(void)
 		cmocka_unit_test(the_kernels_refusals_degrade_a_family),
 		cmocka_unit_test(a_required_program_the_kernel_refuses_fails_the_family),
 		cmocka_unit_test(shared_maps_are_created_once),
+		cmocka_unit_test(a_reading_takes_and_deletes_the_old_period),
 	};
 
 	libbpf_set_print(libbpf_quiet);

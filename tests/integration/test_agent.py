@@ -311,6 +311,8 @@ def test_log_reopens_on_sighup_and_carries_labels(netns, netsight_bin, cleanup):
         agent.proc.send_signal(signal.SIGHUP)
         time.sleep(0.5)
         netns.run("python3", "-c", script, "5522")
+        netns.run("python3", "-c", "import socket; socket.socket(socket.AF_INET, "
+                  "socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', 5523))")
         time.sleep(0.5)
         _, err, code = agent.stop()
         assert code == 0, err
@@ -321,11 +323,17 @@ def test_log_reopens_on_sighup_and_carries_labels(netns, netsight_bin, cleanup):
                 lines = [json.loads(l) for l in f]
             return [e for e in lines if port in (e.get("source.port"), e.get("destination.port"))]
 
+        def conn_actions(evs):
+            return sorted(e["event.action"] for e in evs
+                          if e["event.action"] in ("connect", "accept", "close", "connect_failed"))
+
         old, new = events(log + ".1", 5521), events(log, 5522)
-        assert sorted(e["event.action"] for e in old) == ["accept", "close", "close", "connect"]
-        assert sorted(e["event.action"] for e in new) == ["accept", "close", "close", "connect"]
+        assert conn_actions(old) == ["accept", "close", "close", "connect"]
+        assert conn_actions(new) == ["accept", "close", "close", "connect"]
         assert not events(log, 5521) and not events(log + ".1", 5522)
         assert all(e["labels.environment"] == "test" for e in old + new)
+        # Every family's events: a datagram to a port nobody listens on is dropped.
+        assert [e["drop.reason"] for e in events(log, 5523)] == ["NO_SOCKET"]
 
 
 def test_a_refused_probe_is_exported_as_down(netsight_bin, cleanup):
@@ -413,3 +421,52 @@ def test_container_series_carry_its_id_and_expire(pair, netsight_bin, cleanup):
     cg.remove(path)
     time.sleep(5)
     assert not [l for l in get(f"{agent.url}/metrics")[2].splitlines() if cid[:12] in l]
+
+
+def test_prometheus_sees_retransmits_bytes_and_a_containers_connections(
+        pair, netsight_bin, prometheus_bin, cleanup):
+    """A client in a container's cgroup loses one in four of its data segments:
+    through Prometheus, its retransmits are the kernel's TcpRetransSegs, its
+    connections, connect times and bytes are exact, under the container's id."""
+    from netlab import counter_delta
+    from test_containers import Cgroups, container_id
+    port, count, size = 5541, 8, 300
+    cg = Cgroups()
+    cleanup(type("Remove", (), {"kill": lambda self: cg.close()})())
+    cid = container_id()
+    path = cg.make(f"system.slice/docker-{cid}.scope")
+    pair.b.run("nft", "-f", "-", input=f"""
+        table inet nstest {{
+            chain in {{
+                type filter hook input priority 0; policy accept;
+                ip saddr {pair.a4} tcp dport {port} ip length > 100 numgen inc mod 4 == 0 drop
+            }}
+        }}""")
+    agent = Agent(netsight_bin)
+    cleanup(agent)
+    prom = Prometheus(f"127.0.0.1:{agent.port}")
+    cleanup(prom)
+    a0 = pair.a.counters()
+    srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", count,
+               "--expect", size, "--reply", size, "--name", SERVER)
+    with tempfile.TemporaryDirectory() as tmp:
+        go = os.path.join(tmp, "go")
+        cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
+                   "--count", count, "--send", size, "--expect", size, "--start-file", go,
+                   "--name", CLIENT)
+        cg.move(path, cli.pid)
+        open(go, "w").close()
+        assert cli.result()["errors"] == []
+    srv.result()
+    time.sleep(1.5)  # loss-probe and RTO timers finish
+    rtx = counter_delta(a0, pair.a.counters(), "TcpRetransSegs")["TcpRetransSegs"]
+    mine = f'process="{CLIENT[:15]}",container="{cid[:12]}"'
+    assert rtx > 0
+    assert prom.wait_for(f"sum(netsight_tcp_retransmitted_segments_total{{{mine}}})",
+                         rtx) == rtx
+    assert prom.value(f'sum(netsight_tcp_connections_opened_total{{{mine},'
+                      f'destination_port="{port}",direction="egress"}})') == count
+    assert prom.wait_for(f'sum(netsight_tcp_sent_bytes_total{{{mine}}})',
+                         count * size) == count * size
+    assert prom.value(f'sum(netsight_tcp_received_bytes_total{{{mine}}})') == count * size
+    assert prom.value(f'sum(netsight_tcp_connect_duration_seconds_count{{{mine}}})') == count

@@ -62,8 +62,9 @@ def test_report_describes_this_kernel(netsight_bin):
         if p["status"] == "fallback":
             assert p["fallback"], p
     # Every family and its main programs are listed, with their hooks.
+    # The latency family has no program of its own: the owner's take its samples.
     assert {p["family"] for p in doc["probes"]} == {"owner", "conn", "tcp", "drop", "latency"}
-    assert probes(doc, program="lat_inet_sock_set_state", hook="tp_btf/inet_sock_set_state")
+    assert probes(doc, program="owner_inet_sock_set_state", hook="tp_btf/inet_sock_set_state")
     assert probes(doc, program="conn_iter_pending", hook="iter/bpf_sk_storage_map")
     assert probes(doc, program="tcp_iter_listeners", hook="iter/bpf_sk_storage_map")
     # Map iterators: loaded on kernels that take them, else EPERM with a fallback.
