@@ -26,6 +26,7 @@
 #include "cli/commands.h"
 #include "cli/run.h"
 #include "lib/http.h"
+#include "lib/ksyms.h"
 #include "lib/log.h"
 #include "lib/losses.h"
 #include "lib/output.h"
@@ -377,7 +378,10 @@ static int run_agent(const struct ns_cli_opts *o)
 	};
 	struct ns_session_opts sopts = {
 		.cfg = o->cfg,
-		.ringbuf_size = NS_DEFAULT_RINGBUF,
+		/* Without --log everything is counted in the kernel and no event is sent. */
+		.ringbuf_size = o->ringbuf_size ? o->ringbuf_size :
+			        o->log_path	? NS_DEFAULT_RINGBUF :
+						  NS_SUMMARY_RINGBUF,
 		.on_record = on_record,
 		.ctx = &a,
 		.refuse = o->refuse,
@@ -472,6 +476,7 @@ out:
 		ns_output_release(&a.log);
 	}
 	ns_agent_metrics_release(&a.am);
+	ns_ksyms_names_release();
 	ns_service_map__free(a.map);
 	pthread_mutex_destroy(&a.lock);
 	close(lock_fd);

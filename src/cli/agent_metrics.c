@@ -278,7 +278,7 @@ static void drop_row(struct ns_agent_metrics *am, const struct ns_record *rec,
 
 	/* The function, not its offset: one series per function that drops. */
 	if (where) {
-		ns_ksyms__format(ns_ksyms_default(), where->u64, location, sizeof(location));
+		ns_ksyms_name(where->u64, location, sizeof(location));
 		location[strcspn(location, "+")] = '\0';
 	}
 	ns_metrics__inc(am->m, am->drops,

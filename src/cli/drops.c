@@ -139,6 +139,8 @@ static void check_kallsyms(void)
 		fprintf(stderr, "netsight drops: warning: the kernel hides its addresses from this "
 				"process (kernel.kptr_restrict); drop locations are shown as raw "
 				"addresses. As root with kptr_restrict=0 they are named.\n");
+	/* Locations are named one by one as they come (ns_ksyms_name()). */
+	ns_ksyms_default_release();
 }
 
 static const struct ns_family *const drops_families[] = { &ns_drop_family, NULL };
@@ -167,7 +169,7 @@ static int run_drops(const struct ns_cli_opts *o)
 		return NS_EXIT_USAGE;
 	check_kallsyms();
 	err = ns_run(o, "packet drops", drops_families);
-	ns_ksyms_default_release();
+	ns_ksyms_names_release();
 	return err;
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,12 +59,34 @@ static int add(struct ns_ksyms *ks, size_t *cap, size_t *names_len, size_t *name
 	return 0;
 }
 
+/*
+ * A text symbol of a /proc/kallsyms line ("ffffffff81200000 t tcp_v4_rcv\t[mod]"):
+ * true with @addr and @name (NUL-terminated inside @line), false for others.
+ */
+static bool parse_text_symbol(char *line, __u64 *addr, char **name)
+{
+	char *type = strchr(line, ' ');
+	uint64_t a;
+
+	if (!type || type[1] == '\0' || type[2] != ' ')
+		return false;
+	*type++ = '\0';
+	/* Text symbols only: a drop location is always code. */
+	if (!strchr("tTwW", *type) || ns_parse_hex_u64(line, &a))
+		return false;
+	*name = type + 2;
+	(*name)[strcspn(*name, " \t\n")] = '\0';
+	*addr = a;
+	return true;
+}
+
 struct ns_ksyms *ns_ksyms__load(const char *path)
 {
 	size_t cap = 0, names_len = 0, names_cap = 0;
 	bool any_address = false;
 	struct ns_ksyms *ks;
-	char line[512];
+	char line[512], *name;
+	__u64 addr;
 	int err = 0;
 	FILE *f;
 
@@ -77,18 +100,8 @@ struct ns_ksyms *ns_ksyms__load(const char *path)
 		return NULL;
 	}
 	while (!err && fgets(line, sizeof(line), f)) {
-		/* "ffffffff81200000 t tcp_v4_rcv\t[module]\n" */
-		char *type = strchr(line, ' '), *name;
-		uint64_t addr;
-
-		if (!type || type[1] == '\0' || type[2] != ' ')
+		if (!parse_text_symbol(line, &addr, &name))
 			continue;
-		*type++ = '\0';
-		/* Text symbols only: a drop location is always code. */
-		if (!strchr("tTwW", *type) || ns_parse_hex_u64(line, &addr))
-			continue;
-		name = type + 2;
-		name[strcspn(name, " \t\n")] = '\0';
 		any_address |= addr != 0;
 		err = add(ks, &cap, &names_len, &names_cap, addr, name);
 	}
@@ -183,4 +196,104 @@ void ns_ksyms_default_release(void)
 	ns_ksyms__free(kernel.ks);
 	kernel.ks = NULL;
 	kernel.load_errno = 0;
+}
+
+/*
+ * The names of single addresses, looked up in /proc/kallsyms one pass per
+ * address and remembered: a process that only names drop locations (a few
+ * dozen functions) holds them, not the whole table (several MiB).
+ */
+#define NAMES_MAX 4096
+
+struct named {
+	__u64 addr;
+	char *text;
+};
+
+static struct {
+	struct named *items; /* by address */
+	size_t n;
+	const char *path;
+} names = { .path = "/proc/kallsyms" };
+
+/* @addr as ns_ksyms__format() gives it, from one pass over @path. */
+static void name_from_file(const char *path, __u64 addr, char *buf, size_t len)
+{
+	char line[512], best[512] = "", *name;
+	__u64 at, best_at = 0;
+	bool found = false;
+	FILE *f = fopen(path, "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!parse_text_symbol(line, &at, &name) || !at || at > addr)
+			continue;
+		if (!found || at >= best_at) {
+			found = true;
+			best_at = at;
+			snprintf(best, sizeof(best), "%s", name);
+		}
+	}
+	if (f)
+		fclose(f);
+	if (found)
+		snprintf(buf, len, "%s+0x%llx", best, (unsigned long long)(addr - best_at));
+	else
+		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+}
+
+static size_t name_slot(__u64 addr)
+{
+	size_t lo = 0, hi = names.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (names.items[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void ns_ksyms_name(__u64 addr, char *buf, size_t len)
+{
+	size_t at = name_slot(addr);
+	struct named *grown;
+	char *text;
+
+	if (at < names.n && names.items[at].addr == addr) {
+		snprintf(buf, len, "%s", names.items[at].text);
+		return;
+	}
+	if (kernel.ks)
+		ns_ksyms__format(kernel.ks, addr, buf, len);
+	else
+		name_from_file(names.path, addr, buf, len);
+	if (names.n == NAMES_MAX || !(text = strdup(buf)))
+		return;
+	grown = realloc(names.items, (names.n + 1) * sizeof(*grown));
+	if (!grown) {
+		free(text);
+		return;
+	}
+	names.items = grown;
+	memmove(&names.items[at + 1], &names.items[at], (names.n - at) * sizeof(*grown));
+	names.items[at] = (struct named){ .addr = addr, .text = text };
+	names.n++;
+}
+
+void ns_ksyms_names_release(void)
+{
+	for (size_t i = 0; i < names.n; i++)
+		free(names.items[i].text);
+	free(names.items);
+	names.items = NULL;
+	names.n = 0;
+}
+
+void ns_ksyms_names_source(const char *path)
+{
+	ns_ksyms_names_release();
+	names.path = path ? path : "/proc/kallsyms";
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Kernel text addresses to "function+0xoffset", from /proc/kallsyms, loaded
- * once and searched by bisection.
+ * Kernel text addresses to "function+0xoffset", from /proc/kallsyms: a table
+ * loaded once and searched by bisection, for load-time lookups; and single
+ * addresses named one at a time and remembered, for what runs for long.
  */
 #ifndef NETSIGHT_KSYMS_H
 #define NETSIGHT_KSYMS_H
@@ -40,5 +41,18 @@ void ns_ksyms__format(const struct ns_ksyms *ks, __u64 addr, char *buf, size_t l
 const struct ns_ksyms *ns_ksyms_default(void);
 /* Frees the process-wide table; the next ns_ksyms_default() loads it again. */
 void ns_ksyms_default_release(void);
+
+/*
+ * @addr as ns_ksyms__format() names it ("tcp_v4_rcv+0x91", or the hex
+ * address), without holding the table: from the process-wide table while
+ * it is loaded, else from one pass over /proc/kallsyms (about 40 ms), and
+ * remembered for the next time (up to 4096 addresses). Drop locations are
+ * a few dozen functions: a long-running process keeps those names only.
+ */
+void ns_ksyms_name(__u64 addr, char *buf, size_t len);
+/* Forgets the remembered names. */
+void ns_ksyms_names_release(void);
+/* Tests: names come from @path (NULL: /proc/kallsyms); forgets the remembered ones. */
+void ns_ksyms_names_source(const char *path);
 
 #endif /* NETSIGHT_KSYMS_H */

@@ -142,7 +142,7 @@ static void add_value(struct ns_json *j, const struct ns_record *rec, const stru
 		ns_json_bool(j, key, v->b);
 		break;
 	case NS_KIND_KADDR:
-		ns_ksyms__format(ns_ksyms_default(), v->u64, buf, sizeof(buf));
+		ns_ksyms_name(v->u64, buf, sizeof(buf));
 		ns_json_str(j, key, buf);
 		break;
 	case NS_KIND_KEYWORD:

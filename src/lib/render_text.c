@@ -54,7 +54,7 @@ static void add_value(struct ns_strbuf *out, const struct ns_value *v)
 			ns_strbuf_adds(out, info->flag_text);
 		break;
 	case NS_KIND_KADDR:
-		ns_ksyms__format(ns_ksyms_default(), v->u64, buf, sizeof(buf));
+		ns_ksyms_name(v->u64, buf, sizeof(buf));
 		ns_text_escape(out, buf, sizeof(buf));
 		break;
 	case NS_KIND_KEYWORD:

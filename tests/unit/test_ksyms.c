@@ -54,6 +54,45 @@ static void symbolizes_text_addresses(void **state)
 	free(path);
 }
 
+/* Single addresses: named like the table names them, from the file once each. */
+static void names_one_address_at_a_time(void **state)
+{
+	char *path = write_file("ffffffff81000000 T _stext\n"
+				"ffffffff81200000 t tcp_v4_rcv\n"
+				"ffffffff81100000 T nf_hook_slow\n"
+				"ffffffff82000000 D some_data\n"
+				"ffffffff81300000 t udp_rcv\t[udp]\n"
+				"ffffffff81400000 W weak_fn\n");
+	char *hidden = write_file("0000000000000000 T _stext\n");
+	char buf[64];
+
+	(void)state;
+	ns_ksyms_names_source(path);
+	ns_ksyms_name(0xffffffff81200091ULL, buf, sizeof(buf));
+	assert_string_equal(buf, "tcp_v4_rcv+0x91");
+	ns_ksyms_name(0xffffffff81300010ULL, buf, sizeof(buf));
+	assert_string_equal(buf, "udp_rcv+0x10");
+	ns_ksyms_name(0xffffffff82000010ULL, buf, sizeof(buf));
+	assert_string_equal(buf, "weak_fn+0xc00010");
+	ns_ksyms_name(0xffffffff80000000ULL, buf, sizeof(buf));
+	assert_string_equal(buf, "0xffffffff80000000");
+	/* Remembered: the file is not read again for an address it named. */
+	unlink(path);
+	ns_ksyms_name(0xffffffff81200091ULL, buf, sizeof(buf));
+	assert_string_equal(buf, "tcp_v4_rcv+0x91");
+	ns_ksyms_name(0xffffffff81100004ULL, buf, sizeof(buf));
+	assert_string_equal(buf, "0xffffffff81100004");
+	/* Hidden addresses name nothing. */
+	ns_ksyms_names_source(hidden);
+	ns_ksyms_name(0xffffffff81200091ULL, buf, sizeof(buf));
+	assert_string_equal(buf, "0xffffffff81200091");
+	ns_ksyms_names_source(NULL);
+	ns_ksyms_names_release();
+	unlink(hidden);
+	free(path);
+	free(hidden);
+}
+
 static void function_ranges(void **state)
 {
 	/* An alias at the same address does not end a function. */
@@ -105,6 +144,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(symbolizes_text_addresses),
+		cmocka_unit_test(names_one_address_at_a_time),
 		cmocka_unit_test(function_ranges),
 		cmocka_unit_test(hidden_addresses_are_detected),
 		cmocka_unit_test(missing_file),
