@@ -51,11 +51,9 @@ static __always_inline bool conn_sending(void)
  * (@error: connect_failed's) in the current reading period, made if new;
  * NULL if a filter rejects the event or the table is full (counted).
  */
-static __always_inline struct ns_conn_counts *conn_count_row(const void *sk,
-							     const struct ns_owner *owner,
-							     const struct ns_tuple *t,
-							     enum ns_conn_action action,
-							     __s32 error)
+static __always_inline struct ns_conn_counts *
+conn_count_row(const void *sk, const struct ns_owner *owner, const struct ns_tuple *t,
+	       enum ns_conn_action action, __s32 error)
 {
 	struct ns_conn_key key = {};
 	struct ns_conn_counts *c;

@@ -380,7 +380,7 @@ static int run_agent(const struct ns_cli_opts *o)
 		.cfg = o->cfg,
 		/* Without --log everything is counted in the kernel and no event is sent. */
 		.ringbuf_size = o->ringbuf_size ? o->ringbuf_size :
-			        o->log_path	? NS_DEFAULT_RINGBUF :
+				o->log_path	? NS_DEFAULT_RINGBUF :
 						  NS_SUMMARY_RINGBUF,
 		.on_record = on_record,
 		.ctx = &a,

@@ -216,8 +216,11 @@ bool ns_report_account(struct ns_report *r, struct ns_session *s, bool summary_m
 			(unsigned long long)kernel_lost, (unsigned long long)undelivered);
 	for (int i = 0; i < NS_ERR_MAX; i++)
 		if (st.kernel[i])
-			fprintf(stderr, "netsight:   %llu %s\n", (unsigned long long)st.kernel[i],
-				ns_loss_description(i));
+			fprintf(stderr, "netsight:   %llu %s%s%s%s\n",
+				(unsigned long long)st.kernel[i], ns_loss_description(i),
+				i == NS_ERR_NESTED_EVENTS && st.nested_prog[0] ? " (mostly " : "",
+				i == NS_ERR_NESTED_EVENTS ? st.nested_prog : "",
+				i == NS_ERR_NESTED_EVENTS && st.nested_prog[0] ? ")" : "");
 	if (st.kernel[NS_ERR_RINGBUF_FULL])
 		fprintf(stderr, "netsight:   %s\n", ns_loss_remedy(NS_ERR_RINGBUF_FULL));
 	for (int i = 0; i < NS_UNDELIVERED_MAX; i++)

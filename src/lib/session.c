@@ -223,6 +223,8 @@ int ns_session__drain(struct ns_session *s)
  */
 static void add_nested_runs(const struct ns_session *s, struct ns_session_stats *out)
 {
+	__u64 most = 0;
+
 	for (size_t i = 0; i < s->nfams; i++) {
 		bool owner = !strcmp(s->fams[i].fam->name, "owner");
 		struct bpf_program *prog;
@@ -239,6 +241,11 @@ static void add_nested_runs(const struct ns_session *s, struct ns_session_stats 
 				continue;
 			out->kernel[owner ? NS_ERR_NESTED_OWNERS : NS_ERR_NESTED_EVENTS] +=
 				info.recursion_misses;
+			if (!owner && info.recursion_misses > most) {
+				most = info.recursion_misses;
+				snprintf(out->nested_prog, sizeof(out->nested_prog), "%s",
+					 bpf_program__name(prog));
+			}
 		}
 	}
 }

@@ -55,6 +55,8 @@ struct ns_session_stats {
 	__u64 kernel[NS_ERR_MAX]; /* summed per-CPU error counters */
 	/* When the ring buffer first had no room (CLOCK_REALTIME ns), 0 if never. */
 	uint64_t first_ring_loss_epoch_ns;
+	/* The program whose runs the kernel skipped most (NS_ERR_NESTED_EVENTS), "" if none. */
+	char nested_prog[32];
 };
 
 /* The pseudo-hook of the typed-view build, refusable like a section. */
