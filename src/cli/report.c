@@ -122,11 +122,14 @@ static void collect_row(const struct ns_record *rec, const struct ns_family *fam
 	rows->v[rows->n++] = *rec;
 }
 
-/* What a row counts: its count, or its histogram's samples. */
+/* What a row counts: its count, a flow's bytes, or its histogram's samples. */
 static __u64 row_count(const struct ns_record *rec)
 {
 	const struct ns_value *v = ns_record_find(rec, NS_F_COUNT);
 
+	if (v)
+		return v->u64;
+	v = ns_record_find(rec, NS_F_FLOW_BYTES);
 	if (v)
 		return v->u64;
 	v = ns_record_find(rec, NS_F_HISTOGRAM);
@@ -173,6 +176,11 @@ int ns_report_summary(struct ns_report *r, struct ns_session *s, const char *wha
 		ns_output_header(out);
 	}
 	for (size_t i = 0; i < rows.n; i++) {
+		if (out->format == NS_FORMAT_TEXT && r->top && i == r->top) {
+			snprintf(title, sizeof(title), "(%zu more)\n", rows.n - i);
+			ns_output_line(out, title);
+			break;
+		}
 		rows.v[i].kind = NS_RECORD_METRIC;
 		ns_output_record(out, &rows.v[i]);
 	}

@@ -26,6 +26,8 @@ struct ns_report {
 	uint64_t kernel_events_lost; /* whole events lost in the kernel, all run */
 	/* --count: the time (CLOCK_REALTIME ns) of the last event wanted, 0 before. */
 	uint64_t count_reached_epoch_ns;
+	/* Text summary tables: at most this many rows (--top); 0: all. */
+	uint64_t top;
 };
 
 void ns_report_init(struct ns_report *r, struct ns_output *out, const char *command);

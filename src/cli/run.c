@@ -184,6 +184,7 @@ struct run {
 	struct ns_report report;
 	uint64_t events; /* handed to the output */
 	bool count_reached;
+	bool no_total; /* the families' summaries are per interval only */
 };
 
 static void on_record(const struct ns_record *rec, const struct ns_family *fam, void *ctx)
@@ -258,7 +259,7 @@ static int trace(struct ns_session *s, struct run *run, const char *what)
 					(ns_boot_now() - (next - interval) + NS_NSEC_PER_SEC / 2) /
 						NS_NSEC_PER_SEC,
 					false);
-	if (!err && o->summary)
+	if (!err && o->summary && !run->no_total)
 		err = ns_report_summary(&run->report, s, what,
 					(ns_boot_now() - started + NS_NSEC_PER_SEC / 2) /
 						NS_NSEC_PER_SEC,
@@ -304,12 +305,12 @@ int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family
 	struct ns_session_opts sopts = {
 		.cfg = o->cfg,
 		.ringbuf_size = ns_cli_ringbuf_size(o, families[0]),
-		.on_record = o->summary ? NULL : on_record,
+		.on_record = o->summary && !families[0]->summary_events ? NULL : on_record,
 		.refuse = o->refuse,
 	};
 	struct ns_session *s;
 	struct ns_output out;
-	struct run run = { .o = o, .out = &out };
+	struct run run = { .o = o, .out = &out, .no_total = families[0]->no_total };
 	int err, code = NS_EXIT_FAILURE;
 	bool lost;
 
@@ -320,6 +321,7 @@ int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family
 		return NS_EXIT_FAILURE;
 	out.abort = &abort_writing;
 	ns_report_init(&run.report, &out, o->command);
+	run.report.top = o->top;
 	sopts.ctx = &run;
 	sopts.cfg.wakeup_bytes = sopts.ringbuf_size / NS_WAKEUP_FRACTION;
 	sopts.cfg.flags |= ns_families_config_flags(families);

@@ -24,6 +24,9 @@ struct ns_family;
 typedef void (*ns_record_fn)(const struct ns_record *rec, const struct ns_family *fam, void *ctx);
 
 /* What a decoder needs besides the event. */
+/* decode() kept the event for the family's next reading: no record. */
+#define NS_DECODE_KEPT 1
+
 struct ns_decode_ctx {
 	int64_t boot_to_epoch_ns; /* CLOCK_BOOTTIME + this = epoch */
 	uint64_t start_boot_ns; /* when tracing started */
@@ -99,7 +102,13 @@ struct ns_family {
 	bool bursty;
 	/* Its --summary needs no accepted socket's process before the socket closes. */
 	bool summary_without_accept_owners;
+	/* Its summaries need its events too (decode() keeps them for the next reading). */
+	bool summary_events;
+	/* Its summaries are per interval only: no table since the start. */
+	bool no_total;
 
+	/* After opening, before loading: size its maps (may be NULL). */
+	int (*opened)(struct bpf_object *obj);
 	/* After loading, before attaching: fill maps (may be NULL). */
 	int (*prepare)(struct ns_session *s, struct bpf_object *obj);
 	/*

@@ -94,3 +94,24 @@ void ns_record_hist(struct ns_record *rec, enum ns_field id, const struct ns_his
 	if (v)
 		v->hist = val;
 }
+
+void ns_record_double(struct ns_record *rec, enum ns_field id, double val)
+{
+	struct ns_value *v = slot(rec, id);
+
+	if (v)
+		v->dbl = val;
+}
+
+size_t ns_tcp_flag_names(uint64_t bits, const char *names[NS_TCP_FLAG_NAMES])
+{
+	/* The order of the flags byte of the TCP header (RFC 9293, RFC 3168). */
+	static const char *const all[NS_TCP_FLAG_NAMES] = { "FIN", "SYN", "RST", "PSH",
+							    "ACK", "URG", "ECE", "CWR" };
+	size_t n = 0;
+
+	for (int i = 0; i < NS_TCP_FLAG_NAMES; i++)
+		if (bits & (1U << i))
+			names[n++] = all[i];
+	return n;
+}

@@ -35,6 +35,9 @@ enum ns_kind {
 	NS_KIND_ERRNO, /* a positive errno: JSON error.code (its name) and error.message */
 	/* struct ns_histogram: JSON <key>.buckets, <key>.count, <key>.sum_us */
 	NS_KIND_HISTOGRAM,
+	NS_KIND_TIME, /* CLOCK_REALTIME ns: JSON ISO 8601 UTC, text as the run's --time */
+	NS_KIND_TCP_FLAGS, /* TCP header flag bits: JSON ["SYN","ACK"], text SYN,ACK */
+	NS_KIND_RATE, /* bytes per second */
 };
 
 /*
@@ -81,7 +84,18 @@ enum ns_kind {
 	X(LATENCY_MAX, "latency.max_us", NULL, NS_KIND_U64, NULL)                        \
 	X(LATENCY_P50, "latency.p50_us", NULL, NS_KIND_U64, NULL)                        \
 	X(LATENCY_P90, "latency.p90_us", NULL, NS_KIND_U64, NULL)                        \
-	X(LATENCY_P99, "latency.p99_us", NULL, NS_KIND_U64, NULL)
+	X(LATENCY_P99, "latency.p99_us", NULL, NS_KIND_U64, NULL)                        \
+	X(FLOW_PACKETS, "source.packets", NULL, NS_KIND_U64, NULL)                       \
+	X(FLOW_BYTES, "source.bytes", NULL, NS_KIND_BYTES, NULL)                         \
+	X(FLOW_RATE, "flow.bytes_per_second", NULL, NS_KIND_RATE, NULL)                  \
+	X(FLOW_TOTAL_BYTES, "flow.bytes_total", NULL, NS_KIND_BYTES, NULL)               \
+	X(FLOW_START, "flow.start", NULL, NS_KIND_TIME, NULL)                            \
+	X(FLOW_END, "flow.end", NULL, NS_KIND_TIME, NULL)                                \
+	X(TCP_FLAGS, "tcp.flags", NULL, NS_KIND_TCP_FLAGS, NULL)                         \
+	X(ICMP_TYPE, "icmp.type", NULL, NS_KIND_U64, NULL)                               \
+	X(ICMP_CODE, "icmp.code", NULL, NS_KIND_U64, NULL)                               \
+	X(FLOW_FRAGMENTS, "flow.fragments", NULL, NS_KIND_BOOL, "fragments")             \
+	X(FLOW_TRUNCATED, "flow.truncated", NULL, NS_KIND_BOOL, "truncated")
 
 enum ns_field {
 	NS_F_NONE = 0,
@@ -148,6 +162,7 @@ struct ns_value {
 		uint64_t u64;
 		int64_t i64;
 		bool b;
+		double dbl;
 		const char *str; /* static, or owned by the family's decoder */
 		const struct ns_histogram *hist; /* owned by the family */
 	};
@@ -214,6 +229,12 @@ void ns_record_i64(struct ns_record *rec, enum ns_field id, int64_t v);
 void ns_record_str(struct ns_record *rec, enum ns_field id, const char *v);
 void ns_record_bool(struct ns_record *rec, enum ns_field id, bool v);
 void ns_record_hist(struct ns_record *rec, enum ns_field id, const struct ns_histogram *v);
+void ns_record_double(struct ns_record *rec, enum ns_field id, double v);
+
+/* TCP header flags by name (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR). */
+#define NS_TCP_FLAG_NAMES 8
+/* The names of the flags set in @bits, in header order, into @names; how many. */
+size_t ns_tcp_flag_names(uint64_t bits, const char *names[NS_TCP_FLAG_NAMES]);
 const struct ns_value *ns_record_find(const struct ns_record *rec, enum ns_field id);
 
 #endif /* NETSIGHT_RECORD_H */

@@ -75,8 +75,12 @@ static void add_network(struct ns_json *j, const struct ns_record *rec)
 	if (rec->direction != NS_DIR_NONE)
 		ns_json_str(j, "network.direction",
 			    rec->direction == NS_DIR_EGRESS ? "egress" : "ingress");
-	if (whole_flow(rec) && !ns_community_id(t->family, t->laddr, t->raddr, t->protocol,
-						t->lport, t->rport, 0, id, sizeof(id)))
+	/* The source end first: for ICMP its "port" is the message type. */
+	if (whole_flow(rec) &&
+	    !(remote_src ? ns_community_id(t->family, t->raddr, t->laddr, t->protocol, t->rport,
+					   t->lport, 0, id, sizeof(id)) :
+			   ns_community_id(t->family, t->laddr, t->raddr, t->protocol, t->lport,
+					   t->rport, 0, id, sizeof(id))))
 		ns_json_str(j, "network.community_id", id);
 	if (remote_src) {
 		add_endpoint(j, "source.ip", "source.port", t, t->raddr, t->rport,
@@ -155,6 +159,19 @@ static void add_value(struct ns_json *j, const struct ns_record *rec, const stru
 		break;
 	case NS_KIND_HISTOGRAM:
 		add_histogram(j, key, v->hist);
+		break;
+	case NS_KIND_TIME:
+		ns_format_time(NS_TIME_ISO, v->u64, buf, sizeof(buf));
+		ns_json_str(j, key, buf);
+		break;
+	case NS_KIND_TCP_FLAGS: {
+		const char *names[NS_TCP_FLAG_NAMES];
+
+		ns_json_str_array(j, key, names, ns_tcp_flag_names(v->u64, names));
+		break;
+	}
+	case NS_KIND_RATE:
+		ns_json_fixed(j, key, v->dbl, 1);
 		break;
 	}
 }

@@ -25,7 +25,8 @@
 
 static const __u8 unspecified[NS_ADDR_LEN];
 
-static void add_value(struct ns_strbuf *out, const struct ns_value *v)
+static void add_value(struct ns_strbuf *out, const struct ns_value *v,
+		      const struct ns_text_style *style)
 {
 	const struct ns_field_info *info = ns_field_info(v->id);
 	char buf[128];
@@ -65,6 +66,22 @@ static void add_value(struct ns_strbuf *out, const struct ns_value *v)
 		break;
 	case NS_KIND_HISTOGRAM:
 		ns_strbuf_add_u64(out, v->hist->count);
+		break;
+	case NS_KIND_TIME:
+		ns_format_time(style->time, v->u64, buf, sizeof(buf));
+		ns_strbuf_adds(out, buf);
+		break;
+	case NS_KIND_TCP_FLAGS: {
+		const char *names[NS_TCP_FLAG_NAMES];
+		size_t n = ns_tcp_flag_names(v->u64, names);
+
+		for (size_t i = 0; i < n; i++)
+			ns_strbuf_addf(out, "%s%s", i ? "," : "", names[i]);
+		break;
+	}
+	case NS_KIND_RATE:
+		ns_format_bytes((uint64_t)(v->dbl + 0.5), buf, sizeof(buf));
+		ns_strbuf_addf(out, "%s/s", buf);
 		break;
 	}
 }
@@ -162,7 +179,7 @@ static void add_cell(struct ns_strbuf *out, const struct ns_record *rec,
 		if (!v && col->alt)
 			v = ns_record_find(rec, col->alt);
 		if (v)
-			add_value(out, v);
+			add_value(out, v, st);
 		else if (col[1].header) /* the last column, free text, may stay empty */
 			ns_strbuf_addc(out, '-');
 		break;

@@ -91,6 +91,7 @@ void ns_session__deliver(struct ns_session *s, const void *data, size_t size)
 {
 	const struct ns_event_hdr *hdr = data;
 	struct ns_record rec;
+	int err;
 
 	if (size < sizeof(*hdr)) {
 		s->malformed++;
@@ -102,7 +103,10 @@ void ns_session__deliver(struct ns_session *s, const void *data, size_t size)
 
 		if (!fam->decode || fam->event_type != hdr->type)
 			continue;
-		if (size < fam->event_size || fam->decode(data, size, &s->dctx, &rec)) {
+		err = size < fam->event_size ? -EINVAL : fam->decode(data, size, &s->dctx, &rec);
+		if (err == NS_DECODE_KEPT)
+			return;
+		if (err) {
 			s->malformed++;
 			return;
 		}

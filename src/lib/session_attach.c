@@ -82,6 +82,12 @@ bool ns_session_is_on_demand(const char *sec)
 	return !strcmp(sec, "raw_tp") || !strcmp(sec, "raw_tracepoint");
 }
 
+bool ns_session_is_device(const char *sec)
+{
+	return !strcmp(sec, "tc") || !strncmp(sec, "tc/", 3) || !strcmp(sec, "xdp") ||
+	       !strncmp(sec, "xdp/", 4);
+}
+
 bool ns_session_is_iterator(const char *sec)
 {
 	return !strncmp(sec, "iter/", 5) || !strncmp(sec, "iter.s/", 7);
@@ -129,8 +135,9 @@ static int attach_tracing(struct ns_session *s, struct loaded_family *lf)
 		struct bpf_link *link;
 		int err;
 
+		/* Programs of a device are attached by their family, to the devices asked for. */
 		if (!st->wanted || ns_session_is_iterator(st->hook) ||
-		    ns_session_is_on_demand(st->hook))
+		    ns_session_is_on_demand(st->hook) || ns_session_is_device(st->hook))
 			continue;
 		if (s->nlinks == NS_MAX_LINKS) {
 			ns_session_set_subject(s, "'%s'", st->name);

@@ -74,6 +74,8 @@ struct bpf_map *ns_session_find_map(const struct ns_session *s, const struct loa
 int ns_session_required_failed(struct ns_session *s, struct loaded_family *lf);
 /* Program kinds by section: run on demand (SEC("raw_tp")), or iterators. */
 bool ns_session_is_on_demand(const char *sec);
+/* A program of a network device (tc, xdp): its family attaches it. */
+bool ns_session_is_device(const char *sec);
 bool ns_session_is_iterator(const char *sec);
 /* Runs @prog once with BPF_PROG_TEST_RUN: 0 or -errno. */
 int ns_session_test_run(struct bpf_program *prog);

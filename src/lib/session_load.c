@@ -102,6 +102,8 @@ static int open_object(struct ns_session *s, struct loaded_family *lf, bool prob
 		return errno ? -errno : -ENOMEM;
 	ops->configure(*skel, &s->opts.cfg);
 	err = share_maps(s, lf, ops->object(*skel), probe);
+	if (!err && lf->fam->opened)
+		err = lf->fam->opened(ops->object(*skel));
 	if (err) {
 		ops->destroy(*skel);
 		*skel = NULL;
