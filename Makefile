@@ -20,7 +20,7 @@ PYTHON ?= /usr/bin/python3
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VERSION := $(shell cat VERSION)
 
-BPF_FAMILIES := owner conn drop tcp latency
+BPF_FAMILIES := owner conn drop tcp latency flow
 
 ifeq ($(V),1)
 Q :=

@@ -31,7 +31,7 @@
  * Event types: one per record layout. The name is used in diagnostics only;
  * what a record is called in output (event.action) belongs to its family.
  */
-#define NS_EVENT_TYPES(X) X(CONN, "conn") X(DROP, "drop") X(TCP, "tcp")
+#define NS_EVENT_TYPES(X) X(CONN, "conn") X(DROP, "drop") X(TCP, "tcp") X(FLOW, "flow")
 
 enum ns_event_type {
 	NS_EVENT_NONE = 0,
@@ -215,6 +215,6 @@ _Static_assert(sizeof(struct ns_owner) == 56, "ns_owner layout");
 _Static_assert(sizeof(struct ns_tuple) == 40, "ns_tuple layout");
 _Static_assert(sizeof(struct ns_event_hdr) == 24, "ns_event_hdr layout");
 _Static_assert(sizeof(struct ns_cidr) == 20, "ns_cidr layout");
-_Static_assert(sizeof(struct ns_config) == 512 + 4 * NS_CONTAINER_ARG_LEN, "ns_config layout");
+_Static_assert(sizeof(struct ns_config) == 520 + 4 * NS_CONTAINER_ARG_LEN, "ns_config layout");
 
 #endif /* NETSIGHT_EVENT_H */

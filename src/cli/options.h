@@ -29,6 +29,7 @@ enum ns_exit {
 #define NS_MAX_EVENT_NAMES 16
 
 #include "lib/progplan.h"
+#include "probes/flow.h"
 
 /* Room for the longest valid list: NS_REFUSE_MAX entries and their commas. */
 #define NS_REFUSE_LEN (NS_REFUSE_MAX * NS_PLAN_NAME_LEN)
@@ -56,6 +57,9 @@ struct ns_cli_opts {
 	size_t nexcluded;
 	const char *events[NS_MAX_EVENT_NAMES]; /* --event: report only these actions */
 	size_t nevents;
+	/* flows */
+	struct ns_flow_opts flows;
+	uint64_t top; /* text tables: at most this many rows; 0: all */
 	/* agent */
 	const char *listen; /* --listen ADDR:PORT */
 	const char *labels[2 * NS_MAX_LABELS + 1]; /* --label: key, value, ..., NULL */

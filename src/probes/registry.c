@@ -4,6 +4,6 @@
 #include "probes/registry.h"
 
 const struct ns_family *const ns_families[NS_FAMILY_COUNT + 1] = {
-	&ns_owner_family, &ns_conn_family,    &ns_tcp_family,
-	&ns_drop_family,  &ns_latency_family, NULL,
+	&ns_owner_family,   &ns_conn_family, &ns_tcp_family, &ns_drop_family,
+	&ns_latency_family, &ns_flow_family, NULL,
 };

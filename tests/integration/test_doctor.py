@@ -14,7 +14,7 @@ from conftest import REFUSE_PRIMARIES
 from netlab import Netsight
 
 STATUSES = {"ok", "fallback", "unavailable"}
-COMMANDS = {"conns", "tcp", "drops", "latency", "agent"}
+COMMANDS = {"conns", "tcp", "drops", "latency", "flows", "agent"}
 
 
 def run(binary, *args, refuse=None, user=None, timeout=120):
@@ -63,7 +63,10 @@ def test_report_describes_this_kernel(netsight_bin):
             assert p["fallback"], p
     # Every family and its main programs are listed, with their hooks.
     # The latency family has no program of its own: the owner's take its samples.
-    assert {p["family"] for p in doc["probes"]} == {"owner", "conn", "tcp", "drop", "latency"}
+    assert {p["family"] for p in doc["probes"]} == {"owner", "conn", "tcp", "drop", "latency",
+                                                    "flow"}
+    assert probes(doc, program="flow_tc_ingress", hook="tc")
+    assert probes(doc, program="flow_xdp", hook="xdp")
     assert probes(doc, program="owner_inet_sock_set_state", hook="tp_btf/inet_sock_set_state")
     assert probes(doc, program="conn_iter_pending", hook="iter/bpf_sk_storage_map")
     assert probes(doc, program="tcp_iter_listeners", hook="iter/bpf_sk_storage_map")
@@ -81,14 +84,15 @@ def test_refused_iterators_degrade_every_command(netsight_bin):
         assert (p["status"], p["error"]) == ("fallback", "refused"), p
     # latency keeps its own programs, but its owners come from the degraded walk.
     assert doc["commands"] == {"conns": "degraded", "tcp": "degraded", "drops": "degraded",
-                               "latency": "degraded", "agent": "degraded"}
+                               "latency": "degraded", "flows": "degraded",
+                               "agent": "degraded"}
 
 
 def test_probe_reads_instead_of_typed_views(netsight_bin):
     doc, r = doctor(netsight_bin, refuse="kfunc/bpf_rdonly_cast")
     assert r.returncode == 0, r.stderr
     views = probes(doc, program="typed views")
-    assert len(views) == 5 and {p["status"] for p in views} == {"fallback"}
+    assert len(views) == 6 and {p["status"] for p in views} == {"fallback"}
     assert set(doc["commands"].values()) == {"degraded"}
 
 

@@ -1,0 +1,700 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The flow family (bpf/flow.bpf.c): attaches to the interfaces asked for and
+ * turns each reading period's rows into one record per flow.
+ *
+ * Attaching never disturbs what is already on an interface, and leaves
+ * nothing behind:
+ *  - TC: a TCX link per direction (Linux 6.6+), which the kernel removes
+ *    when this process dies, returning TCX_NEXT so the programs after it
+ *    run. Where TCX is missing, a clsact filter with netsight's own handle
+ *    and priority; one left by a run that was killed is found and removed
+ *    at the next start, which says so.
+ *  - XDP (--xdp): an XDP link, native where the driver has it, generic
+ *    otherwise; ingress only. An XDP program already on the device is
+ *    reported, not replaced.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <netsight/flow.h>
+
+#include "flow.compat.skel.h"
+#include "flow.skel.h"
+#include "lib/keytable.h"
+#include "lib/log.h"
+#include "lib/periods.h"
+#include "lib/session.h"
+#include "lib/snapshot.h"
+#include "lib/units.h"
+#include "probes/flow.h"
+#include "probes/registry.h"
+
+NS_FAMILY_SKELETONS(flow)
+
+/* TCX attach types (Linux 6.6), missing from older uapi headers. */
+#define FLOW_TCX_INGRESS 46
+#define FLOW_TCX_EGRESS 47
+/* The clsact filter's handle and priority ("ns"), to find netsight's own. */
+#define FLOW_TC_HANDLE 0x6e73
+#define FLOW_TC_PRIORITY 0x6e73
+/* Interfaces under "all" are looked for again this often. */
+#define FLOW_RESCAN_NS NS_NSEC_PER_SEC
+/* Readings a flow's total is kept without traffic. */
+#define FLOW_SEEN_READINGS 60
+
+enum { DIR_IN, DIR_OUT, DIRS };
+
+struct attachment {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	int links[DIRS]; /* TCX or XDP link descriptors; -1: none */
+	bool filters[DIRS]; /* clsact filters */
+	bool made_clsact; /* the clsact qdisc is netsight's */
+	bool gone;
+};
+
+/* A flow in one reading (key.epoch 0). */
+struct flow_row {
+	struct ns_flow_key key;
+	__u64 packets, bytes, first_ns, last_ns, tcp_flags, flags;
+	struct ns_owner owner;
+};
+
+/* A flow across readings, for its total and its first packet. */
+struct flow_seen {
+	struct ns_flow_key key;
+	__u64 first_ns, bytes, reading;
+};
+
+static struct {
+	struct ns_flow_opts o;
+	bool all;
+	struct attachment at[NS_FLOW_IFACES_MAX];
+	size_t n;
+	struct ns_periods periods;
+	struct ns_keytable reading; /* struct flow_row */
+	struct ns_keytable pending[2]; /* overflow packets, by period */
+	struct ns_keytable seen; /* struct flow_seen */
+	__u64 readings, last_read_ns, next_rescan_ns;
+	struct bpf_object *obj;
+} fl;
+
+void ns_flow_configure(const struct ns_flow_opts *opts)
+{
+	fl.o = *opts;
+	fl.all = false;
+	for (size_t i = 0; i < opts->nifaces; i++)
+		if (!strcmp(opts->ifaces[i], "all"))
+			fl.all = true;
+}
+
+static __u32 max_flows(void)
+{
+	return fl.o.max_flows ? fl.o.max_flows : NS_FLOW_TABLE_DEFAULT;
+}
+
+/* Enters the namespace of --netns (@enter) or returns to this one; 0 or -errno. */
+static int switch_netns(bool enter)
+{
+	static int own = -1, target = -1;
+	char path[64];
+	const char *p = fl.o.netns;
+
+	if (!fl.o.netns)
+		return 0;
+	if (own < 0) {
+		own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (p[strspn(p, "0123456789")] == '\0') {
+			snprintf(path, sizeof(path), "/proc/%s/ns/net", p);
+			p = path;
+		}
+		target = open(p, O_RDONLY | O_CLOEXEC);
+		if (own < 0 || target < 0)
+			return -errno;
+	}
+	return setns(enter ? target : own, CLONE_NEWNET) ? -errno : 0;
+}
+
+int ns_flow_check(const struct ns_flow_opts *opts, char *err, size_t errlen)
+{
+	int e;
+
+	ns_flow_configure(opts);
+	e = switch_netns(true);
+	if (e) {
+		snprintf(err, errlen,
+			 "--netns '%s': %s (give a network namespace's path, e.g. "
+			 "/run/netns/NAME, or a process id)",
+			 opts->netns, strerror(-e));
+		return e;
+	}
+	for (size_t i = 0; i < opts->nifaces; i++)
+		if (strcmp(opts->ifaces[i], "all") && !if_nametoindex(opts->ifaces[i])) {
+			e = -errno;
+			snprintf(err, errlen,
+				 "--iface '%s': no such interface%s ('ip link' lists them)",
+				 opts->ifaces[i], opts->netns ? " in that network namespace" : "");
+			break;
+		}
+	switch_netns(false);
+	return e;
+}
+
+static int flow_opened(struct bpf_object *obj)
+{
+	struct bpf_map *table = bpf_object__find_map_by_name(obj, "flow_table");
+
+	/* Two periods' rows, and room for the LRU's per-CPU caches. */
+	return bpf_map__set_max_entries(table, 2 * max_flows() + 256 * libbpf_num_possible_cpus());
+}
+
+static int state_fd(void)
+{
+	return bpf_map__fd(bpf_object__find_map_by_name(fl.obj, "flow_state"));
+}
+
+static int flow_prepare(struct ns_session *s, struct bpf_object *obj)
+{
+	__u32 index = NS_FLOW_LIMIT, limit = max_flows();
+
+	(void)s;
+	fl.obj = obj;
+	ns_periods_init(&fl.periods, sizeof(struct ns_flow_key));
+	ns_keytable_init(&fl.reading, sizeof(struct flow_row), sizeof(struct ns_flow_key));
+	ns_keytable_init(&fl.pending[0], sizeof(struct flow_row), sizeof(struct ns_flow_key));
+	ns_keytable_init(&fl.pending[1], sizeof(struct flow_row), sizeof(struct ns_flow_key));
+	ns_keytable_init(&fl.seen, sizeof(struct flow_seen), sizeof(struct ns_flow_key));
+	fl.last_read_ns = ns_boot_now();
+	return bpf_map_update_elem(state_fd(), &index, &limit, BPF_ANY) ? -errno : 0;
+}
+
+/* The id and name of program @id. */
+static void prog_name(__u32 id, char *name, size_t len)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 size = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	snprintf(name, len, "?");
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &size))
+		snprintf(name, len, "%s", info.name);
+	close(fd);
+}
+
+/* A clsact filter of @prog_fd in direction @dir, where TCX is missing. */
+static int attach_clsact(struct attachment *a, int prog_fd, int dir)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+		    .attach_point = dir == DIR_IN ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FLOW_TC_HANDLE, .priority = FLOW_TC_PRIORITY);
+	char name[BPF_OBJ_NAME_LEN];
+	int err = bpf_tc_hook_create(&hook);
+
+	if (!err)
+		a->made_clsact = true;
+	else if (err != -EEXIST)
+		return err;
+	if (!bpf_tc_query(&hook, &opts)) {
+		prog_name(opts.prog_id, name, sizeof(name));
+		if (strncmp(name, "flow_tc_", 8)) {
+			ns_log(NS_LOG_WARN,
+			       "%s: the clsact filter handle %#x priority %#x is taken by program "
+			       "%u (%s); not touching it",
+			       a->name, FLOW_TC_HANDLE, FLOW_TC_PRIORITY, opts.prog_id, name);
+			return -EEXIST;
+		}
+		opts.prog_id = 0;
+		opts.prog_fd = 0;
+		opts.flags = 0;
+		if (!bpf_tc_detach(&hook, &opts))
+			ns_log(NS_LOG_WARN,
+			       "%s: removed a netsight flow filter (%s) left by a run that did not "
+			       "stop cleanly",
+			       a->name, dir == DIR_IN ? "ingress" : "egress");
+	}
+	opts.prog_fd = prog_fd;
+	opts.prog_id = 0;
+	opts.flags = 0;
+	err = bpf_tc_attach(&hook, &opts);
+	if (!err)
+		a->filters[dir] = true;
+	return err;
+}
+
+static int prog_fd(const char *name)
+{
+	return bpf_program__fd(bpf_object__find_program_by_name(fl.obj, name));
+}
+
+static int attach_tc(struct attachment *a)
+{
+	static const char *const progs[DIRS] = { "flow_tc_ingress", "flow_tc_egress" };
+	static const int types[DIRS] = { FLOW_TCX_INGRESS, FLOW_TCX_EGRESS };
+	bool legacy = false;
+	int err;
+
+	for (int dir = 0; dir < DIRS; dir++) {
+		a->links[dir] = bpf_link_create(prog_fd(progs[dir]), a->ifindex, types[dir], NULL);
+		if (a->links[dir] >= 0)
+			continue;
+		/* A kernel without TCX (before 6.6) knows no such attach type. */
+		if (errno != EINVAL && errno != EOPNOTSUPP && errno != 524 /* ENOTSUPP */)
+			return -errno;
+		err = attach_clsact(a, prog_fd(progs[dir]), dir);
+		if (err)
+			return err;
+		legacy = true;
+	}
+	ns_log(NS_LOG_INFO, "%s: counting at TC ingress and egress (%s)", a->name,
+	       legacy ? "clsact filters: this kernel has no TCX" : "TCX");
+	return 0;
+}
+
+static int attach_xdp(struct attachment *a)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	__u32 id = 0;
+	char name[BPF_OBJ_NAME_LEN];
+
+	a->links[DIR_IN] = bpf_link_create(prog_fd("flow_xdp"), a->ifindex, BPF_XDP, NULL);
+	if (a->links[DIR_IN] < 0) {
+		int err = -errno;
+
+		if ((err == -EBUSY || err == -EEXIST) && !bpf_xdp_query_id(a->ifindex, 0, &id) &&
+		    id) {
+			prog_name(id, name, sizeof(name));
+			ns_log(NS_LOG_ERROR,
+			       "%s already has an XDP program (id %u, %s); netsight does not "
+			       "replace it: count at TC instead (without --xdp)",
+			       a->name, id, name);
+		}
+		return err;
+	}
+	bpf_xdp_query(a->ifindex, 0, &q);
+	ns_log(NS_LOG_INFO, "%s: counting at XDP (%s), ingress only: packets sent are not seen",
+	       a->name, q.attach_mode == XDP_ATTACHED_DRV ? "native" : "generic");
+	return 0;
+}
+
+static void detach(struct attachment *a)
+{
+	for (int dir = 0; dir < DIRS; dir++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+			    .attach_point = dir == DIR_IN ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FLOW_TC_HANDLE,
+			    .priority = FLOW_TC_PRIORITY);
+
+		if (a->links[dir] >= 0)
+			close(a->links[dir]);
+		a->links[dir] = -1;
+		if (a->filters[dir] && !a->gone)
+			bpf_tc_detach(&hook, &opts);
+		a->filters[dir] = false;
+	}
+	if (a->made_clsact && !a->gone) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+		bpf_tc_hook_destroy(&hook);
+	}
+	a->made_clsact = false;
+}
+
+/* Attaches to interface @name, unless already; 0 or -errno. */
+static int attach_iface(const char *name)
+{
+	struct attachment *a;
+	int ifindex = (int)if_nametoindex(name), err;
+
+	if (!ifindex)
+		return -errno;
+	for (size_t i = 0; i < fl.n; i++)
+		if (fl.at[i].ifindex == ifindex && !fl.at[i].gone)
+			return 0;
+	if (fl.n == NS_FLOW_IFACES_MAX) {
+		ns_log(NS_LOG_WARN, "%s: not counted, already on %d interfaces", name,
+		       NS_FLOW_IFACES_MAX);
+		return -E2BIG;
+	}
+	a = &fl.at[fl.n];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->ifindex = ifindex;
+	a->links[DIR_IN] = a->links[DIR_OUT] = -1;
+	err = fl.o.xdp ? attach_xdp(a) : attach_tc(a);
+	if (err) {
+		detach(a);
+		return err;
+	}
+	fl.n++;
+	return 0;
+}
+
+/* Every interface of the namespace, for "all": new ones attached, gone ones noted. */
+static void scan_all(void)
+{
+	struct if_nameindex *ifs = if_nameindex();
+
+	if (!ifs)
+		return;
+	for (size_t i = 0; i < fl.n; i++) {
+		bool present = false;
+
+		for (struct if_nameindex *p = ifs; p->if_index; p++)
+			present |= (int)p->if_index == fl.at[i].ifindex;
+		fl.at[i].gone = !present;
+	}
+	for (struct if_nameindex *p = ifs; p->if_index; p++) {
+		int err = attach_iface(p->if_name);
+
+		if (err && err != -E2BIG)
+			ns_log(NS_LOG_WARN, "%s: not counted: %s", p->if_name, strerror(-err));
+	}
+	if_freenameindex(ifs);
+}
+
+static int flow_started(struct ns_session *s, struct bpf_object *obj)
+{
+	int err = switch_netns(true);
+
+	(void)s;
+	(void)obj;
+	if (err) {
+		ns_log(NS_LOG_ERROR, "cannot enter --netns '%s': %s", fl.o.netns, strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; !err && i < fl.o.nifaces; i++) {
+		if (!strcmp(fl.o.ifaces[i], "all"))
+			continue;
+		err = attach_iface(fl.o.ifaces[i]);
+		if (err)
+			ns_log(NS_LOG_ERROR, "cannot count flows on %s: %s", fl.o.ifaces[i],
+			       strerror(-err));
+	}
+	if (!err && fl.all)
+		scan_all();
+	switch_netns(false);
+	fl.next_rescan_ns = ns_boot_now() + FLOW_RESCAN_NS;
+	return err;
+}
+
+static int flow_tick(struct ns_session *s, struct bpf_object *obj)
+{
+	(void)s;
+	(void)obj;
+	if (!fl.all || ns_boot_now() < fl.next_rescan_ns)
+		return 0;
+	fl.next_rescan_ns = ns_boot_now() + FLOW_RESCAN_NS;
+	if (switch_netns(true))
+		return 0;
+	scan_all();
+	switch_netns(false);
+	return 0;
+}
+
+static int flow_finish(struct ns_session *s, struct bpf_object *obj)
+{
+	(void)s;
+	(void)obj;
+	switch_netns(true);
+	for (size_t i = 0; i < fl.n; i++)
+		detach(&fl.at[i]);
+	switch_netns(false);
+	return 0;
+}
+
+static void add_to_row(struct ns_keytable *t, const struct ns_flow_key *key, __u64 packets,
+		       __u64 bytes, __u64 first, __u64 last, __u64 tcp_flags, __u64 flags,
+		       const struct ns_owner *owner)
+{
+	struct ns_flow_key k = *key;
+	struct flow_row *r;
+
+	k.epoch = 0;
+	r = ns_keytable_get(t, &k, 0);
+	if (!r)
+		return;
+	if (!r->first_ns || (first && first < r->first_ns))
+		r->first_ns = first;
+	if (last > r->last_ns)
+		r->last_ns = last;
+	r->packets += packets;
+	r->bytes += bytes;
+	r->tcp_flags |= tcp_flags;
+	r->flags |= flags;
+	if (owner && owner->pid && !r->owner.pid)
+		r->owner = *owner;
+}
+
+/* A packet that found the period's table full: kept for its period's reading. */
+static int flow_decode(const void *data, size_t size, const struct ns_decode_ctx *ctx,
+		       struct ns_record *rec)
+{
+	const struct ns_flow_event *e = data;
+	struct timespec mono;
+
+	(void)ctx;
+	(void)rec;
+	if (size < sizeof(*e))
+		return -EINVAL;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	add_to_row(&fl.pending[e->key.epoch & 1], &e->key, 1, e->bytes,
+		   mono.tv_sec * NS_NSEC_PER_SEC + mono.tv_nsec,
+		   mono.tv_sec * NS_NSEC_PER_SEC + mono.tv_nsec, e->tcp_flags, e->flags, NULL);
+	return NS_DECODE_KEPT;
+}
+
+static int read_row(const void *key, const void *value, void *ctx)
+{
+	const struct ns_flow_counts *c = value;
+	__u64 *sums = ctx;
+
+	sums[0] += c->packets;
+	sums[1] += c->bytes;
+	add_to_row(&fl.reading, key, c->packets, c->bytes, c->first_ns, c->last_ns, c->tcp_flags,
+		   c->flags, &c->owner);
+	return 0;
+}
+
+static const char *iface_name(int ifindex)
+{
+	for (size_t i = 0; i < fl.n; i++)
+		if (fl.at[i].ifindex == ifindex)
+			return fl.at[i].name;
+	return NULL;
+}
+
+/* CLOCK_MONOTONIC ns to CLOCK_REALTIME ns. */
+static __u64 mono_to_epoch(__u64 mono)
+{
+	struct timespec real, now;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return mono + (real.tv_sec - now.tv_sec) * NS_NSEC_PER_SEC + real.tv_nsec - now.tv_nsec;
+}
+
+static void row_record(const struct flow_row *r, const struct flow_seen *seen, __u64 now,
+		       double seconds, struct ns_record *rec)
+{
+	const struct ns_flow_key *k = &r->key;
+	bool in = k->direction == NS_FLOW_INGRESS;
+	struct ns_tuple *t = &rec->tuple;
+	const char *ifname = iface_name((int)k->ifindex);
+
+	ns_record_init(rec, now, "flow");
+	rec->kind = NS_RECORD_METRIC;
+	rec->ecs_types = NS_ECS_CONNECTION;
+	rec->owner = r->owner;
+	rec->direction = in ? NS_DIR_INGRESS : NS_DIR_EGRESS;
+	t->family = k->family;
+	t->protocol = k->protocol;
+	/* The record's ends are this host's and the other's: the packet's source is remote coming in. */
+	memcpy(in ? t->raddr : t->laddr, k->saddr, NS_ADDR_LEN);
+	memcpy(in ? t->laddr : t->raddr, k->daddr, NS_ADDR_LEN);
+	if (in) {
+		t->rport = k->sport;
+		t->lport = k->dport;
+	} else {
+		t->lport = k->sport;
+		t->rport = k->dport;
+	}
+	if (r->flags & (NS_FLOW_FRAGMENT | NS_FLOW_TRUNCATED))
+		rec->unknown = NS_PART_LPORT | NS_PART_RPORT;
+	if (ifname)
+		ns_record_str(rec, in ? NS_F_INGRESS_IFNAME : NS_F_EGRESS_IFNAME, ifname);
+	ns_record_u64(rec, in ? NS_F_INGRESS_IFINDEX : NS_F_EGRESS_IFINDEX, k->ifindex);
+	ns_record_u64(rec, NS_F_FLOW_PACKETS, r->packets);
+	ns_record_u64(rec, NS_F_FLOW_BYTES, r->bytes);
+	if (seconds > 0)
+		ns_record_double(rec, NS_F_FLOW_RATE, r->bytes / seconds);
+	ns_record_u64(rec, NS_F_FLOW_TOTAL_BYTES, seen ? seen->bytes : r->bytes);
+	ns_record_u64(rec, NS_F_FLOW_START,
+		      mono_to_epoch(seen && seen->first_ns ? seen->first_ns : r->first_ns));
+	ns_record_u64(rec, NS_F_FLOW_END, mono_to_epoch(r->last_ns));
+	if (k->protocol == IPPROTO_TCP)
+		ns_record_u64(rec, NS_F_TCP_FLAGS, r->tcp_flags);
+	if ((k->protocol == IPPROTO_ICMP || k->protocol == IPPROTO_ICMPV6) &&
+	    !(r->flags & (NS_FLOW_FRAGMENT | NS_FLOW_TRUNCATED))) {
+		ns_record_u64(rec, NS_F_ICMP_TYPE, k->sport);
+		ns_record_u64(rec, NS_F_ICMP_CODE, k->dport);
+	}
+	if (r->flags & NS_FLOW_FRAGMENT)
+		ns_record_bool(rec, NS_F_FLOW_FRAGMENTS, true);
+	if (r->flags & NS_FLOW_TRUNCATED)
+		ns_record_bool(rec, NS_F_FLOW_TRUNCATED, true);
+}
+
+/* Keeps the totals of flows seen in the last FLOW_SEEN_READINGS readings. */
+static struct flow_seen *note_seen(const struct flow_row *r)
+{
+	struct flow_seen *seen = ns_keytable_get(&fl.seen, &r->key, 2 * max_flows());
+
+	if (!seen)
+		return NULL;
+	if (!seen->first_ns)
+		seen->first_ns = r->first_ns;
+	seen->bytes += r->bytes;
+	seen->reading = fl.readings;
+	return seen;
+}
+
+static void forget_old_flows(void)
+{
+	struct ns_keytable kept;
+
+	if (fl.seen.n < max_flows())
+		return;
+	ns_keytable_init(&kept, sizeof(struct flow_seen), sizeof(struct ns_flow_key));
+	for (size_t i = 0; i < fl.seen.n; i++) {
+		const struct flow_seen *old = ns_keytable_at(&fl.seen, i);
+		struct flow_seen *s;
+
+		if (old->reading + FLOW_SEEN_READINGS < fl.readings)
+			continue;
+		s = ns_keytable_get(&kept, &old->key, 0);
+		if (s)
+			*s = *old;
+	}
+	ns_keytable_release(&fl.seen);
+	fl.seen = kept;
+}
+
+/* Packets and bytes counted in @period on every CPU, then zeroed. */
+static void take_totals(__u32 period, __u64 *packets, __u64 *bytes)
+{
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(fl.obj, "flow_totals"));
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *zero = ncpus > 0 ? calloc(ncpus, sizeof(*zero)) : NULL;
+	__u32 key = 2 * period;
+
+	*packets = *bytes = 0;
+	ns_map_percpu_sum(fd, &key, packets);
+	if (zero)
+		bpf_map_update_elem(fd, &key, zero, BPF_ANY);
+	key++;
+	ns_map_percpu_sum(fd, &key, bytes);
+	if (zero)
+		bpf_map_update_elem(fd, &key, zero, BPF_ANY);
+	free(zero);
+}
+
+/*
+ * One reading: the kernel counts in the other period from now; the old
+ * period's rows, and its packets that found no room, are one record per
+ * flow. What the period counted beyond those was evicted from the table:
+ * said, not lost silently.
+ */
+static int flow_summarize(struct ns_session *s, struct bpf_object *obj, bool since_start,
+			  ns_record_fn emit, void *ctx)
+{
+	int table = bpf_map__fd(bpf_object__find_map_by_name(obj, "flow_table"));
+	__u64 now = ns_session__now_epoch(s), boot = ns_boot_now(), sums[2] = { 0 };
+	__u64 packets, bytes, rows_index, zero32 = 0;
+	double seconds = (boot - fl.last_read_ns) / 1e9;
+	int old, err;
+
+	if (since_start)
+		return 0; /* every flow was in an interval's reading */
+	old = ns_periods_flip(&fl.periods, state_fd(), NS_FLOW_PERIOD);
+	if (old < 0)
+		return old;
+	/* Packets of the old period still in the ring. */
+	ns_session__drain(s);
+	ns_keytable_clear(&fl.reading);
+	err = ns_periods_take(&fl.periods, table, offsetof(struct ns_flow_key, epoch), old,
+			      sizeof(struct ns_flow_counts), read_row, sums);
+	rows_index = NS_FLOW_ROWS + old;
+	bpf_map_update_elem(state_fd(), &(__u32){ (__u32)rows_index }, &zero32, BPF_ANY);
+	take_totals(old, &packets, &bytes);
+	for (size_t i = 0; i < fl.pending[old].n; i++) {
+		const struct flow_row *p = ns_keytable_at(&fl.pending[old], i);
+
+		sums[0] += p->packets;
+		sums[1] += p->bytes;
+		add_to_row(&fl.reading, &p->key, p->packets, p->bytes, p->first_ns, p->last_ns,
+			   p->tcp_flags, p->flags, NULL);
+	}
+	ns_keytable_clear(&fl.pending[old]);
+	if (packets > sums[0])
+		ns_log(NS_LOG_WARN,
+		       "%llu packets (%llu bytes) of flows evicted from the kernel's table are "
+		       "not in this reading: raise --max-flows",
+		       (unsigned long long)(packets - sums[0]),
+		       (unsigned long long)(bytes > sums[1] ? bytes - sums[1] : 0));
+	fl.readings++;
+	fl.last_read_ns = boot;
+	for (size_t i = 0; !err && i < fl.reading.n; i++) {
+		const struct flow_row *r = ns_keytable_at(&fl.reading, i);
+		struct ns_record rec;
+
+		row_record(r, note_seen(r), now, seconds, &rec);
+		emit(&rec, &ns_flow_family, ctx);
+	}
+	forget_old_flows();
+	return err;
+}
+
+static void flow_release(void)
+{
+	flow_finish(NULL, NULL);
+	ns_periods_release(&fl.periods);
+	ns_keytable_release(&fl.reading);
+	ns_keytable_release(&fl.pending[0]);
+	ns_keytable_release(&fl.pending[1]);
+	ns_keytable_release(&fl.seen);
+	fl.n = 0;
+}
+
+static const struct ns_prog_spec flow_programs[] = {
+	{ .name = "flow_xdp", .fallback = "--xdp is unavailable; flows are counted at TC" },
+	{ NULL },
+};
+
+static const struct ns_column flow_columns[] = {
+	{ .header = "IFACE", .width = 10, .field = NS_F_INGRESS_IFNAME, .alt = NS_F_EGRESS_IFNAME },
+	{ .header = "DIR", .width = 7, .kind = NS_COL_DIRECTION },
+	{ .header = "FLOW", .width = 52, .kind = NS_COL_FLOW },
+	{ .header = "PKTS", .width = 8, .field = NS_F_FLOW_PACKETS },
+	{ .header = "BYTES", .width = 8, .field = NS_F_FLOW_BYTES },
+	{ .header = "RATE", .width = 10, .field = NS_F_FLOW_RATE },
+	{ .header = "TOTAL", .width = 8, .field = NS_F_FLOW_TOTAL_BYTES },
+	{ .header = "PID", .width = 7, .kind = NS_COL_PID },
+	{ .header = "COMM", .width = 15, .kind = NS_COL_COMM },
+	{ .header = "FLAGS", .field = NS_F_TCP_FLAGS },
+	{ .header = NULL },
+};
+
+const struct ns_family ns_flow_family = {
+	.name = "flow",
+	NS_FAMILY_SKELETON_OPS(flow),
+	.programs = flow_programs,
+	.opened = flow_opened,
+	.prepare = flow_prepare,
+	.started = flow_started,
+	.tick = flow_tick,
+	.finish = flow_finish,
+	.summarize = flow_summarize,
+	.release = flow_release,
+	.summary_columns = flow_columns,
+	.summary_events = true,
+	.no_total = true,
+	.event_type = NS_EVENT_FLOW,
+	.event_size = sizeof(struct ns_flow_event),
+	.decode = flow_decode,
+};
