@@ -35,6 +35,7 @@
 #include "lib/session.h"
 #include "lib/units.h"
 #include "probes/drop.h"
+#include "probes/flow.h"
 #include "probes/registry.h"
 
 #define AGENT_LOCK_DIR "/run/netsight"
@@ -280,7 +281,7 @@ static void reopen_log(struct agent *a)
 	ns_log(NS_LOG_INFO, "reopened %s", a->o->log_path);
 }
 
-static int load(struct ns_session *s)
+static int load(struct ns_session *s, const struct ns_cli_opts *o)
 {
 	int err = ns_session__add(s, &ns_owner_family);
 
@@ -300,6 +301,14 @@ static int load(struct ns_session *s)
 		else if (err)
 			ns_log(NS_LOG_WARN, "%s metrics are unavailable: the kernel refused %s: %s",
 			       agent_families[i]->name, ns_session__subject(s), strerror(-err));
+	}
+	if (o->flows.nifaces) {
+		ns_flow_configure(&o->flows);
+		err = ns_session__add(s, &ns_flow_family);
+		if (err)
+			ns_log(NS_LOG_WARN,
+			       "flow metrics are unavailable: the kernel refused %s: %s",
+			       ns_session__subject(s), strerror(-err));
 	}
 	err = ns_session__attach(s);
 	if (err)
@@ -393,7 +402,12 @@ static int run_agent(const struct ns_cli_opts *o)
 	struct ns_session *s = NULL;
 	struct ns_http *http = NULL;
 	int lock_fd, stats_fd = -1, code = NS_EXIT_FAILURE, err, log_fd;
+	char errbuf[NS_CLI_ERR_LEN];
 
+	if (o->flows.nifaces && ns_flow_check(&o->flows, errbuf, sizeof(errbuf))) {
+		fprintf(stderr, "netsight agent: %s\n", errbuf);
+		return NS_EXIT_USAGE;
+	}
 	lock_fd = take_lock();
 	if (lock_fd < 0)
 		return NS_EXIT_FAILURE;
@@ -437,7 +451,7 @@ static int run_agent(const struct ns_cli_opts *o)
 		fprintf(stderr, "netsight agent: %s\n", strerror(errno));
 		goto out;
 	}
-	if (load(s))
+	if (load(s, o))
 		goto out;
 	if (o->bpf_stats) {
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -512,6 +526,7 @@ static const struct ns_option agent_options[] = {
 
 static const struct ns_option_group agent_groups[] = {
 	{ "Agent", agent_options },
+	{ "Flows (netsight_flow_* metrics)", ns_flows_iface_options },
 	{ "Filters", ns_filter_options },
 	{ "Run", ns_run_options },
 	{ "Kernel", ns_kernel_options },

@@ -37,6 +37,9 @@ static const char *const map_labels[] = { "map", NULL };
 static const char *const probe_labels[] = { "family", "program", NULL };
 static const char *const metric_labels[] = { "metric", NULL };
 static const char *const program_labels[] = { "program", NULL };
+static const char *const iface_flow_labels[] = { "interface", "direction",   "protocol",
+						 "source",    "destination", "destination_port",
+						 NULL };
 
 /* Powers of two from 4 us to 33.5 s, in seconds: the kernel's buckets 2 to 25. */
 #define LAT_FIRST_SLOT 2
@@ -88,6 +91,12 @@ HIST(connect_desc, "netsight_tcp_connect_duration_seconds",
 HIST(rtt_desc, "netsight_tcp_rtt_seconds", "The kernel's smoothed TCP round-trip time.");
 HIST(response_desc, "netsight_tcp_response_duration_seconds",
      "Time from the last send() on a socket to the first recv() returning data after it.");
+DESC(flow_packets_desc, "netsight_flow_packets_total",
+     "Packets of IP flows crossing the interfaces given with --iface, as TC or XDP sees them.",
+     NS_METRIC_COUNTER, iface_flow_labels, F(3) | F(4) | F(5));
+DESC(flow_bytes_desc, "netsight_flow_bytes_total",
+     "Bytes of the IP packets (headers included) of flows crossing the --iface interfaces.",
+     NS_METRIC_COUNTER, iface_flow_labels, F(3) | F(4) | F(5));
 DESC(lost_desc, "netsight_events_lost_total", "Events the kernel side could not deliver, by cause.",
      NS_METRIC_COUNTER, source_labels, 0);
 DESC(map_full_desc, "netsight_map_full_total",
@@ -129,6 +138,8 @@ int ns_agent_metrics_init(struct ns_agent_metrics *am, const struct ns_metrics_o
 		{ &am->latency[NS_LAT_CONNECT], &connect_desc },
 		{ &am->latency[NS_LAT_RTT], &rtt_desc },
 		{ &am->latency[NS_LAT_RESPONSE], &response_desc },
+		{ &am->flow_packets, &flow_packets_desc },
+		{ &am->flow_bytes, &flow_bytes_desc },
 		{ &am->lost, &lost_desc },
 		{ &am->map_full, &map_full_desc },
 		{ &am->probe_up, &probe_up_desc },
@@ -309,9 +320,45 @@ static void latency_row(struct ns_agent_metrics *am, const struct ns_record *rec
 			    (double)hist->hist->sum_ns / 1e9, now);
 }
 
+/* A flow's reading: its packets and bytes, by interface and ends (no source port). */
+static void flow_row(struct ns_agent_metrics *am, const struct ns_record *rec, uint64_t now)
+{
+	const struct ns_tuple *t = &rec->tuple;
+	const struct ns_value *ifname = ns_record_find(rec, NS_F_INGRESS_IFNAME);
+	bool in = rec->direction == NS_DIR_INGRESS;
+	char proto[8], src[64] = "", dst[64] = "", port[8] = "";
+	const char *name = ns_ip_proto_name(t->protocol);
+
+	if (!ifname)
+		ifname = ns_record_find(rec, NS_F_EGRESS_IFNAME);
+	snprintf(proto, sizeof(proto), "%u", t->protocol);
+	ns_addr_format(t->family, in ? t->raddr : t->laddr, src, sizeof(src));
+	ns_addr_format(t->family, in ? t->laddr : t->raddr, dst, sizeof(dst));
+	if (ns_ip_proto_has_ports(t->protocol) && !(rec->unknown & NS_PART_LPORT))
+		snprintf(port, sizeof(port), "%u", in ? t->lport : t->rport);
+	{
+		const char *labels[] = { ifname ? ifname->str : "",
+					 direction_name(rec),
+					 name ? name : proto,
+					 src,
+					 dst,
+					 port };
+
+		ns_metrics__inc(am->m, am->flow_packets, labels,
+				(double)value_of(rec, NS_F_FLOW_PACKETS), now);
+		ns_metrics__inc(am->m, am->flow_bytes, labels,
+				(double)value_of(rec, in ? NS_F_BYTES_RECEIVED : NS_F_BYTES_SENT),
+				now);
+	}
+}
+
 void ns_agent_metrics_record(struct ns_agent_metrics *am, const struct ns_record *rec,
 			     uint64_t now_ns)
 {
+	if (!strcmp(rec->action, "flow")) {
+		flow_row(am, rec, now_ns);
+		return;
+	}
 	struct owner_labels ol;
 
 	owner_labels_of(rec, &ol);

@@ -111,7 +111,7 @@ static int run_flows(const struct ns_cli_opts *given)
 	return ns_run(&o, "flows", flows_families);
 }
 
-static const struct ns_option flows_options[] = {
+const struct ns_option ns_flows_iface_options[] = {
 	{ "iface", 'i', "IF",
 	  "count on interface IF (repeatable, or comma-separated); 'all' for every interface "
 	  "of the network namespace, and those that appear later",
@@ -127,17 +127,19 @@ static const struct ns_option flows_options[] = {
 	  "flows the kernel holds per interval (default 16384); packets of more are sent "
 	  "to user space one by one, and counted",
 	  parse_max_flows },
+	{ NULL },
+};
+
+static const struct ns_option flows_table_options[] = {
 	{ "top", 0, "N", "text: the N flows with the most bytes each interval (default 20)",
 	  parse_top },
 	{ NULL },
 };
 
 static const struct ns_option_group flows_groups[] = {
-	{ "Interfaces", flows_options },
-	{ "Tables", ns_interval_options },
-	{ "Output", ns_table_output_options },
-	{ "Kernel", ns_kernel_options },
-	{ NULL, NULL },
+	{ "Interfaces", ns_flows_iface_options }, { "Tables", ns_interval_options },
+	{ "Top", flows_table_options },		  { "Output", ns_table_output_options },
+	{ "Kernel", ns_kernel_options },	  { NULL, NULL },
 };
 
 const struct ns_command ns_cmd_flows = {

@@ -124,6 +124,8 @@ extern const struct ns_option ns_format_options[];
 extern const struct ns_option ns_run_options[];
 /* Output options of commands that only aggregate: no --count, no event ring size. */
 extern const struct ns_option ns_table_output_options[];
+/* --iface, --xdp, --netns, --max-flows: flows, and the agent's flow metrics. */
+extern const struct ns_option ns_flows_iface_options[];
 
 /*
  * Checks combinations a single option cannot see (--interval without

@@ -129,9 +129,13 @@ static __u64 row_count(const struct ns_record *rec)
 
 	if (v)
 		return v->u64;
-	v = ns_record_find(rec, NS_F_FLOW_BYTES);
-	if (v)
-		return v->u64;
+	/* A flow's bytes, whichever way it went. */
+	if (ns_record_find(rec, NS_F_FLOW_PACKETS)) {
+		v = ns_record_find(rec, NS_F_BYTES_SENT);
+		if (!v)
+			v = ns_record_find(rec, NS_F_BYTES_RECEIVED);
+		return v ? v->u64 : 0;
+	}
 	v = ns_record_find(rec, NS_F_HISTOGRAM);
 	return v ? v->hist->count : 0;
 }

@@ -86,7 +86,6 @@ enum ns_kind {
 	X(LATENCY_P90, "latency.p90_us", NULL, NS_KIND_U64, NULL)                        \
 	X(LATENCY_P99, "latency.p99_us", NULL, NS_KIND_U64, NULL)                        \
 	X(FLOW_PACKETS, "source.packets", NULL, NS_KIND_U64, NULL)                       \
-	X(FLOW_BYTES, "source.bytes", NULL, NS_KIND_BYTES, NULL)                         \
 	X(FLOW_RATE, "flow.bytes_per_second", NULL, NS_KIND_RATE, NULL)                  \
 	X(FLOW_TOTAL_BYTES, "flow.bytes_total", NULL, NS_KIND_BYTES, NULL)               \
 	X(FLOW_START, "flow.start", NULL, NS_KIND_TIME, NULL)                            \

@@ -256,6 +256,22 @@ static void dot_node(struct ns_strbuf *out, const struct party *p, const struct 
 	ns_strbuf_addc(out, '"');
 }
 
+/*
+ * An edge in from an address that turned out to be this host's: its
+ * process's own edge out counts those connections. (Counted rows come in no
+ * particular order, so an accept may come before the connect that shows its
+ * peer is local.)
+ */
+static bool from_this_host(const struct ns_service_map *map, const struct edge *e)
+{
+	struct endpoint src = { .family = e->key.src.family };
+
+	if (e->key.src.local)
+		return false;
+	memcpy(src.addr, e->key.src.addr, NS_ADDR_LEN);
+	return ns_keytable_find(&map->locals, &src) != NULL;
+}
+
 int ns_service_map__render(const struct ns_service_map *map, bool dot, struct ns_strbuf *out)
 {
 	json_object *doc, *edges;
@@ -267,6 +283,8 @@ int ns_service_map__render(const struct ns_service_map *map, bool dot, struct ns
 			struct server *srv = ns_keytable_find(&map->servers, &e->key.dst);
 			struct endpoint src = { .family = e->key.src.family };
 
+			if (from_this_host(map, e))
+				continue;
 			memcpy(src.addr, e->key.src.addr, NS_ADDR_LEN);
 			ns_strbuf_addc(out, '\t');
 			dot_node(out, &e->key.src, e->key.src.local ? NULL : &src, false);
@@ -285,7 +303,9 @@ int ns_service_map__render(const struct ns_service_map *map, bool dot, struct ns
 	doc = json_object_new_object();
 	edges = json_object_new_array();
 	for (size_t i = 0; i < map->edges.n; i++)
-		json_object_array_add(edges, edge_json(map, ns_keytable_at(&map->edges, i)));
+		if (!from_this_host(map, ns_keytable_at(&map->edges, i)))
+			json_object_array_add(edges,
+					      edge_json(map, ns_keytable_at(&map->edges, i)));
 	json_object_object_add(doc, "edges", edges);
 	json_object_object_add(doc, "edges_folded", json_object_new_uint64(map->folded));
 	ns_strbuf_adds(out, json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN));

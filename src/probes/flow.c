@@ -520,7 +520,8 @@ static void row_record(const struct flow_row *r, const struct flow_seen *seen, _
 		ns_record_str(rec, in ? NS_F_INGRESS_IFNAME : NS_F_EGRESS_IFNAME, ifname);
 	ns_record_u64(rec, in ? NS_F_INGRESS_IFINDEX : NS_F_EGRESS_IFINDEX, k->ifindex);
 	ns_record_u64(rec, NS_F_FLOW_PACKETS, r->packets);
-	ns_record_u64(rec, NS_F_FLOW_BYTES, r->bytes);
+	/* The packets' source sent them: JSON source.bytes either way. */
+	ns_record_u64(rec, in ? NS_F_BYTES_RECEIVED : NS_F_BYTES_SENT, r->bytes);
 	if (seconds > 0)
 		ns_record_double(rec, NS_F_FLOW_RATE, r->bytes / seconds);
 	ns_record_u64(rec, NS_F_FLOW_TOTAL_BYTES, seen ? seen->bytes : r->bytes);
@@ -671,7 +672,7 @@ static const struct ns_column flow_columns[] = {
 	{ .header = "DIR", .width = 7, .kind = NS_COL_DIRECTION },
 	{ .header = "FLOW", .width = 52, .kind = NS_COL_FLOW },
 	{ .header = "PKTS", .width = 8, .field = NS_F_FLOW_PACKETS },
-	{ .header = "BYTES", .width = 8, .field = NS_F_FLOW_BYTES },
+	{ .header = "BYTES", .width = 8, .field = NS_F_BYTES_SENT, .alt = NS_F_BYTES_RECEIVED },
 	{ .header = "RATE", .width = 10, .field = NS_F_FLOW_RATE },
 	{ .header = "TOTAL", .width = 8, .field = NS_F_FLOW_TOTAL_BYTES },
 	{ .header = "PID", .width = 7, .kind = NS_COL_PID },

@@ -272,11 +272,17 @@ def test_service_map_of_three_tiers(pair, netsight_bin, cleanup):
          "--upstream", f"{pair.b4}:{back}", "--name", "proxy-tier", script=REQRESP)
     peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", front, "--requests", 2,
          "--connections", 3, "--name", "client-tier", script=REQRESP).result()
-    settle()
-    doc = json.loads(get(f"{agent.url}/api/v1/map")[2])
-    edges = {(e["source"].get("process"), e["destination"]["ip"], e["destination"]["port"],
-              e["destination"].get("process")): e
-             for e in doc["edges"] if e["destination"].get("port") in (front, back)}
+    # The kernel's counts are read once a second: wait for the last closes.
+    deadline = time.monotonic() + 5
+    while True:
+        doc = json.loads(get(f"{agent.url}/api/v1/map")[2])
+        edges = {(e["source"].get("process"), e["destination"]["ip"], e["destination"]["port"],
+                  e["destination"].get("process")): e
+                 for e in doc["edges"] if e["destination"].get("port") in (front, back)}
+        if all(e["bytes_received"] == 6 for e in edges.values()) and len(edges) == 2 or \
+                time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
     assert set(edges) == {("client-tier", pair.b4, front, "proxy-tier"),
                           ("proxy-tier", pair.b4, back, "backend-tier")}
     for e in edges.values():
@@ -470,3 +476,27 @@ def test_prometheus_sees_retransmits_bytes_and_a_containers_connections(
                          count * size) == count * size
     assert prom.value(f'sum(netsight_tcp_received_bytes_total{{{mine}}})') == count * size
     assert prom.value(f'sum(netsight_tcp_connect_duration_seconds_count{{{mine}}})') == count
+
+
+def test_flow_metrics_of_an_interface(pair, netsight_bin, cleanup):
+    """agent --iface: netsight_flow_* counts the packets and bytes of each flow."""
+    from test_flows import UDP_PORT, offloads_off
+    offloads_off(pair)
+    agent = Agent(netsight_bin, "--netns", f"/run/netns/{pair.a.name}", "--iface", pair.dev_a)
+    cleanup(agent)
+    peer(cleanup, pair.a, "udp-send", "--addr", pair.b4, "--port", UDP_PORT, "--count", 7,
+         "--size", 100, "--name", CLIENT, script=TROUBLE).result()
+    sel = (f'interface="{pair.dev_a}",direction="egress",protocol="udp",source="{pair.a4}",'
+           f'destination="{pair.b4}",destination_port="{UDP_PORT}"')
+    deadline = time.monotonic() + 10
+    while True:
+        text = get(f"{agent.url}/metrics")[2]
+        if f"netsight_flow_packets_total{{{sel}}} 7" in text or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert f"netsight_flow_packets_total{{{sel}}} 7" in text
+    assert f"netsight_flow_bytes_total{{{sel}}} 896" in text
+    _, err, code = agent.stop()
+    assert code == 0, err
+    from test_flows import links_left
+    assert not links_left()

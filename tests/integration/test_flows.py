@@ -228,3 +228,29 @@ def test_bad_input_is_refused_clearly(netsight_bin, args, message):
                        text=True, timeout=30)
     assert r.returncode == 2, r.stderr
     assert message in r.stderr
+
+
+def test_all_follows_interfaces_that_appear(pair, netsight_bin, cleanup):
+    """--iface all: every interface of the namespace, and one made while it runs."""
+    ns = Netsight(netsight_bin, "flows", "--netns", f"/run/netns/{pair.a.name}", "--iface",
+                  "all", "-o", "json")
+    cleanup(ns)
+    assert "lo: counting" in ns.stderr() and f"{pair.dev_a}: counting" in ns.stderr()
+    late_a, late_b = f"{pair.dev_a}n", f"{pair.dev_b}n"
+    run("ip", "link", "add", late_a, "netns", pair.a.name, "type", "veth", "peer", "name",
+        late_b, "netns", pair.b.name)
+    pair.a.ip("addr", "add", "10.232.9.1/24", "dev", late_a)
+    pair.b.ip("addr", "add", "10.232.9.2/24", "dev", late_b)
+    pair.a.ip("link", "set", late_a, "up")
+    pair.b.ip("link", "set", late_b, "up")
+    deadline = time.monotonic() + 10
+    while f"{late_a}: counting" not in ns.stderr() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    peer(cleanup, pair.a, "udp-send", "--addr", "10.232.9.2", "--port", UDP_PORT, "--count", 5,
+         "--size", 100, "--name", CLIENT, script=TROUBLE).result()
+    time.sleep(0.3)
+    events, _ = ns.events()
+    late = [e for e in events if e.get("observer.egress.interface.name") == late_a
+            and e.get("destination.port") == UDP_PORT]
+    assert sum(e["source.packets"] for e in late) == 5
+    assert not links_left()

@@ -99,10 +99,47 @@ static void counted_rows_add_up_like_events(void **state)
 	ns_service_map__free(map);
 }
 
+/* Rows come in any order: an accept before the connect that shows its peer is this host. */
+static void a_local_peer_seen_late_makes_no_edge_in(void **state)
+{
+	struct ns_service_map *map = ns_service_map__new(0);
+	json_object *doc, *edges, *edge, *v;
+	struct ns_record rec;
+
+	(void)state;
+	/* The server's accept of 10.0.0.1's connection to 10.0.0.2:80... */
+	ns_record_init(&rec, 0, "accept");
+	rec.kind = NS_RECORD_METRIC;
+	rec.direction = NS_DIR_INGRESS;
+	snprintf(rec.owner.comm, sizeof(rec.owner.comm), "nginx");
+	rec.tuple.family = AF_INET;
+	inet_pton(AF_INET, "10.0.0.2", rec.tuple.laddr);
+	inet_pton(AF_INET, "10.0.0.1", rec.tuple.raddr);
+	rec.tuple.lport = 80;
+	ns_record_u64(&rec, NS_F_COUNT, 2);
+	ns_service_map__add(map, &rec);
+	/* ...then the client's connect, from this host. */
+	egress(&rec, "connect", "curl", "10.0.0.2", 80);
+	ns_record_u64(&rec, NS_F_COUNT, 2);
+	ns_service_map__add(map, &rec);
+
+	doc = render(map);
+	assert_true(json_object_object_get_ex(doc, "edges", &edges));
+	assert_int_equal(json_object_array_length(edges), 1);
+	edge = json_object_array_get_idx(edges, 0);
+	assert_int_equal(edge_int(edge, "connections"), 2);
+	assert_true(json_object_object_get_ex(edge, "source", &v));
+	assert_true(json_object_object_get_ex(v, "process", &v));
+	assert_string_equal(json_object_get_string(v), "curl");
+	json_object_put(doc);
+	ns_service_map__free(map);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(counted_rows_add_up_like_events),
+		cmocka_unit_test(a_local_peer_seen_late_makes_no_edge_in),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

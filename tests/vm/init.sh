@@ -133,5 +133,17 @@ else
 	check latency_response_unavailable "$(samples response 7007)" -eq 0
 fi
 
+# Flows on lo: TCX links on kernels that have them, clsact filters before 6.6.
+# A datagram leaves (egress) and comes back in (ingress): one of each per packet.
+start flows --iface lo -o json
+traffic udp 7008 5 >/dev/null
+stop
+flow_packets() {
+	grep "\"network.direction\":\"$1\"" /tmp/run.out | grep '"destination.port":7008[,}]' |
+		sed 's/.*"source.packets":\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s + 0 }'
+}
+check flows_egress "$(flow_packets egress)" -eq 5
+check flows_ingress "$(flow_packets ingress)" -eq 5
+
 say DONE
 poweroff -f
