@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * A drop storm: threads send small UDP datagrams to a port nobody listens on,
- * on loopback, as fast as they can. Every datagram is dropped by the kernel
- * (NO_SOCKET). Prints the datagrams sent per second as one JSON line.
+ * on loopback (or at -a ADDR), as fast as they can. Every datagram is dropped
+ * by the kernel (NO_SOCKET). Prints the datagrams sent per second as one JSON
+ * line.
  *
- *   udp_storm [-t threads] [-d seconds] [-p port] [-b bytes]
+ *   udp_storm [-t threads] [-d seconds] [-p port] [-b bytes] [-a IPv4 address]
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -46,7 +47,8 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	pthread_t tid[64];
 
-	while ((opt = getopt(argc, argv, "t:d:p:b:")) != -1) {
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	while ((opt = getopt(argc, argv, "t:d:p:b:a:")) != -1) {
 		switch (opt) {
 		case 't':
 			threads = strtol(optarg, NULL, 10);
@@ -60,9 +62,13 @@ int main(int argc, char **argv)
 		case 'b':
 			msg_len = strtoul(optarg, NULL, 10);
 			break;
+		case 'a':
+			if (inet_pton(AF_INET, optarg, &addr.sin_addr) != 1)
+				return 2;
+			break;
 		default:
 			fprintf(stderr,
-				"usage: %s [-t threads] [-d seconds] [-p port] [-b bytes]\n",
+				"usage: %s [-t threads] [-d seconds] [-p port] [-b bytes] [-a address]\n",
 				argv[0]);
 			return 2;
 		}
@@ -71,7 +77,6 @@ int main(int argc, char **argv)
 		return 2;
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons(port);
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < threads; i++)
 		pthread_create(&tid[i], NULL, sender, NULL);

@@ -325,17 +325,17 @@ static void flow_row(struct ns_agent_metrics *am, const struct ns_record *rec, u
 {
 	const struct ns_tuple *t = &rec->tuple;
 	const struct ns_value *ifname = ns_record_find(rec, NS_F_INGRESS_IFNAME);
-	bool in = rec->direction == NS_DIR_INGRESS;
 	char proto[8], src[64] = "", dst[64] = "", port[8] = "";
 	const char *name = ns_ip_proto_name(t->protocol);
 
 	if (!ifname)
 		ifname = ns_record_find(rec, NS_F_EGRESS_IFNAME);
 	snprintf(proto, sizeof(proto), "%u", t->protocol);
-	ns_addr_format(t->family, in ? t->raddr : t->laddr, src, sizeof(src));
-	ns_addr_format(t->family, in ? t->laddr : t->raddr, dst, sizeof(dst));
-	if (ns_ip_proto_has_ports(t->protocol) && !(rec->unknown & NS_PART_LPORT))
-		snprintf(port, sizeof(port), "%u", in ? t->lport : t->rport);
+	/* A flow's tuple is its packets': source first. */
+	ns_addr_format(t->family, t->laddr, src, sizeof(src));
+	ns_addr_format(t->family, t->raddr, dst, sizeof(dst));
+	if (ns_ip_proto_has_ports(t->protocol) && !(rec->unknown & NS_PART_RPORT))
+		snprintf(port, sizeof(port), "%u", t->rport);
 	{
 		const char *labels[] = { ifname ? ifname->str : "",
 					 direction_name(rec),
@@ -347,8 +347,7 @@ static void flow_row(struct ns_agent_metrics *am, const struct ns_record *rec, u
 		ns_metrics__inc(am->m, am->flow_packets, labels,
 				(double)value_of(rec, NS_F_FLOW_PACKETS), now);
 		ns_metrics__inc(am->m, am->flow_bytes, labels,
-				(double)value_of(rec, in ? NS_F_BYTES_RECEIVED : NS_F_BYTES_SENT),
-				now);
+				(double)value_of(rec, NS_F_BYTES_SENT), now);
 	}
 }
 

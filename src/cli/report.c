@@ -129,11 +129,9 @@ static __u64 row_count(const struct ns_record *rec)
 
 	if (v)
 		return v->u64;
-	/* A flow's bytes, whichever way it went. */
+	/* A flow's bytes. */
 	if (ns_record_find(rec, NS_F_FLOW_PACKETS)) {
 		v = ns_record_find(rec, NS_F_BYTES_SENT);
-		if (!v)
-			v = ns_record_find(rec, NS_F_BYTES_RECEIVED);
 		return v ? v->u64 : 0;
 	}
 	v = ns_record_find(rec, NS_F_HISTOGRAM);
@@ -172,10 +170,10 @@ int ns_report_summary(struct ns_report *r, struct ns_session *s, const char *wha
 		total += row_count(&rows.v[i]);
 	if (out->format == NS_FORMAT_TEXT) {
 		ns_format_time(out->style.time, ns_session__now_epoch(s), clock, sizeof(clock));
-		snprintf(title, sizeof(title), "%s%s %s %s %llus: %llu in total\n",
+		snprintf(title, sizeof(title), "%s%s %s %s %llus: %llu%s%s in total\n",
 			 out->bytes_out || out->backlog.len ? "\n" : "", clock, what,
 			 since_start ? "since start," : "in the last", (unsigned long long)seconds,
-			 (unsigned long long)total);
+			 (unsigned long long)total, r->unit ? " " : "", r->unit ? r->unit : "");
 		ns_output_line(out, title);
 		ns_output_header(out);
 	}

@@ -28,6 +28,8 @@ struct ns_report {
 	uint64_t count_reached_epoch_ns;
 	/* Text summary tables: at most this many rows (--top); 0: all. */
 	uint64_t top;
+	/* What a table's total counts ("bytes"), NULL for events. */
+	const char *unit;
 };
 
 void ns_report_init(struct ns_report *r, struct ns_output *out, const char *command);

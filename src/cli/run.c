@@ -322,6 +322,7 @@ int ns_run(const struct ns_cli_opts *o, const char *what, const struct ns_family
 	out.abort = &abort_writing;
 	ns_report_init(&run.report, &out, o->command);
 	run.report.top = o->top;
+	run.report.unit = families[0]->summary_unit;
 	sopts.ctx = &run;
 	sopts.cfg.wakeup_bytes = sopts.ringbuf_size / NS_WAKEUP_FRACTION;
 	sopts.cfg.flags |= ns_families_config_flags(families);

@@ -106,6 +106,8 @@ struct ns_family {
 	bool summary_events;
 	/* Its summaries are per interval only: no table since the start. */
 	bool no_total;
+	/* What its summary rows count, when not events ("bytes"); NULL: events. */
+	const char *summary_unit;
 
 	/* After opening, before loading: size its maps (may be NULL). */
 	int (*opened)(struct bpf_object *obj);

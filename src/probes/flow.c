@@ -502,26 +502,22 @@ static void row_record(const struct flow_row *r, const struct flow_seen *seen, _
 	rec->ecs_types = NS_ECS_CONNECTION;
 	rec->owner = r->owner;
 	rec->direction = in ? NS_DIR_INGRESS : NS_DIR_EGRESS;
+	/* The tuple is the packets': source first, as JSON and text show it. */
+	rec->packet = true;
 	t->family = k->family;
 	t->protocol = k->protocol;
-	/* The record's ends are this host's and the other's: the packet's source is remote coming in. */
-	memcpy(in ? t->raddr : t->laddr, k->saddr, NS_ADDR_LEN);
-	memcpy(in ? t->laddr : t->raddr, k->daddr, NS_ADDR_LEN);
-	if (in) {
-		t->rport = k->sport;
-		t->lport = k->dport;
-	} else {
-		t->lport = k->sport;
-		t->rport = k->dport;
-	}
+	memcpy(t->laddr, k->saddr, NS_ADDR_LEN);
+	memcpy(t->raddr, k->daddr, NS_ADDR_LEN);
+	t->lport = k->sport;
+	t->rport = k->dport;
 	if (r->flags & (NS_FLOW_FRAGMENT | NS_FLOW_TRUNCATED))
 		rec->unknown = NS_PART_LPORT | NS_PART_RPORT;
 	if (ifname)
 		ns_record_str(rec, in ? NS_F_INGRESS_IFNAME : NS_F_EGRESS_IFNAME, ifname);
 	ns_record_u64(rec, in ? NS_F_INGRESS_IFINDEX : NS_F_EGRESS_IFINDEX, k->ifindex);
 	ns_record_u64(rec, NS_F_FLOW_PACKETS, r->packets);
-	/* The packets' source sent them: JSON source.bytes either way. */
-	ns_record_u64(rec, in ? NS_F_BYTES_RECEIVED : NS_F_BYTES_SENT, r->bytes);
+	/* The packets' source sent them: JSON source.bytes. */
+	ns_record_u64(rec, NS_F_BYTES_SENT, r->bytes);
 	if (seconds > 0)
 		ns_record_double(rec, NS_F_FLOW_RATE, r->bytes / seconds);
 	ns_record_u64(rec, NS_F_FLOW_TOTAL_BYTES, seen ? seen->bytes : r->bytes);
@@ -672,7 +668,7 @@ static const struct ns_column flow_columns[] = {
 	{ .header = "DIR", .width = 7, .kind = NS_COL_DIRECTION },
 	{ .header = "FLOW", .width = 52, .kind = NS_COL_FLOW },
 	{ .header = "PKTS", .width = 8, .field = NS_F_FLOW_PACKETS },
-	{ .header = "BYTES", .width = 8, .field = NS_F_BYTES_SENT, .alt = NS_F_BYTES_RECEIVED },
+	{ .header = "BYTES", .width = 8, .field = NS_F_BYTES_SENT },
 	{ .header = "RATE", .width = 10, .field = NS_F_FLOW_RATE },
 	{ .header = "TOTAL", .width = 8, .field = NS_F_FLOW_TOTAL_BYTES },
 	{ .header = "PID", .width = 7, .kind = NS_COL_PID },
@@ -695,6 +691,7 @@ const struct ns_family ns_flow_family = {
 	.summary_columns = flow_columns,
 	.summary_events = true,
 	.no_total = true,
+	.summary_unit = "bytes",
 	.event_type = NS_EVENT_FLOW,
 	.event_size = sizeof(struct ns_flow_event),
 	.decode = flow_decode,
