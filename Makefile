@@ -20,7 +20,7 @@ PYTHON ?= /usr/bin/python3
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VERSION := $(shell cat VERSION)
 
-BPF_FAMILIES := owner conn drop tcp latency flow
+BPF_FAMILIES := owner conn drop tcp latency flow dns
 
 ifeq ($(V),1)
 Q :=
@@ -71,7 +71,7 @@ SAN_OBJS := $(patsubst %.c,$(O)/san/%.o,$(LIB_SRCS) $(PROBE_SRCS) \
 	$(filter-out src/cli/main.c,$(CLI_SRCS)))
 TEST_LIB_OBJS := $(patsubst %.c,$(O)/san/%.o,$(wildcard tests/lib/*.c))
 
-.PHONY: all clean check test-unit test-bpf test-integration test-vm format format-check bench
+.PHONY: all clean check test-unit test-fuzz fuzz test-bpf test-integration test-vm format format-check bench
 
 all: $(O)/netsight
 
@@ -184,8 +184,30 @@ test-vm: $(O)/netsight $(O)/tests/bpf_test_load $(O)/tests/vm/traffic
 		--bpf-test $(O)/tests/bpf_test_load --traffic $(O)/tests/vm/traffic \
 		--cache $(O)/vm $(if $(SERIES),--series $(SERIES))
 
+# The DNS message reader under libFuzzer (clang, ASan, UBSan): `make fuzz`
+# runs FUZZ_SECONDS (default 600) on the kept corpus, adding what it finds;
+# test-fuzz, part of make check, runs 20 seconds on a copy.
+FUZZ_SECONDS ?= 600
+FUZZ_CORPUS := tests/fuzz/corpus/dnsmsg
+$(O)/tests/fuzz_dnsmsg: tests/fuzz/fuzz_dnsmsg.c src/lib/dnsmsg.c src/lib/dnsmsg.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(WARNINGS) tests/fuzz/fuzz_dnsmsg.c src/lib/dnsmsg.c -o $@
+
+fuzz: $(O)/tests/fuzz_dnsmsg
+	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -max_len=600 $(FUZZ_CORPUS)
+
+test-fuzz: $(O)/tests/fuzz_dnsmsg
+	$(Q)rm -rf $(O)/fuzz-corpus && mkdir -p $(O)/fuzz-corpus && \
+		cp $(FUZZ_CORPUS)/* $(O)/fuzz-corpus/ && \
+		$< -max_total_time=20 -max_len=600 -print_final_stats=1 $(O)/fuzz-corpus 2>$(O)/fuzz.log; \
+		rc=$$?; grep -E "^(stat::number_of_executed_units|Done)" $(O)/fuzz.log; \
+		if [ $$rc -ne 0 ]; then tail -40 $(O)/fuzz.log; echo "test-fuzz: FAILED"; exit 1; fi; \
+		echo "test-fuzz: 1 passed, 0 failed"
+
 # Every stage runs, whatever happens to the others; the run fails at the end.
-CHECK_STAGES := format-check test-unit test-bpf test-integration test-vm
+CHECK_STAGES := format-check test-unit test-fuzz test-bpf test-integration test-vm
 
 check:
 	$(Q)failed=; for stage in $(CHECK_STAGES); do \

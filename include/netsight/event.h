@@ -31,7 +31,8 @@
  * Event types: one per record layout. The name is used in diagnostics only;
  * what a record is called in output (event.action) belongs to its family.
  */
-#define NS_EVENT_TYPES(X) X(CONN, "conn") X(DROP, "drop") X(TCP, "tcp") X(FLOW, "flow")
+#define NS_EVENT_TYPES(X) \
+	X(CONN, "conn") X(DROP, "drop") X(TCP, "tcp") X(FLOW, "flow") X(DNS, "dns")
 
 enum ns_event_type {
 	NS_EVENT_NONE = 0,

@@ -34,6 +34,7 @@
 #include "lib/servicemap.h"
 #include "lib/session.h"
 #include "lib/units.h"
+#include "probes/dns.h"
 #include "probes/drop.h"
 #include "probes/flow.h"
 #include "probes/registry.h"
@@ -48,7 +49,7 @@
 #define AGENT_POLL_MS 100
 
 static const struct ns_family *const agent_families[] = {
-	&ns_conn_family, &ns_tcp_family, &ns_drop_family, &ns_latency_family, NULL,
+	&ns_conn_family, &ns_tcp_family, &ns_drop_family, &ns_latency_family, &ns_dns_family, NULL,
 };
 
 static volatile sig_atomic_t agent_stop, agent_reopen;
@@ -244,11 +245,15 @@ static void on_record(const struct ns_record *rec, const struct ns_family *fam, 
 {
 	struct agent *a = ctx;
 
-	(void)fam;
-	/* Events are only logged: the metrics count them in the kernel too. */
+	/*
+	 * Events are only logged: the metrics count them in the kernel too; but
+	 * DNS messages are decoded here, so their events are what is counted.
+	 */
 	if (rec->kind == NS_RECORD_EVENT) {
 		if (a->logging)
 			ns_output_record(&a->log, rec);
+		if (fam == &ns_dns_family)
+			ns_agent_metrics_record(&a->am, rec, a->now);
 		return;
 	}
 	ns_agent_metrics_record(&a->am, rec, a->now);
@@ -283,7 +288,11 @@ static void reopen_log(struct agent *a)
 
 static int load(struct ns_session *s, const struct ns_cli_opts *o)
 {
-	int err = ns_session__add(s, &ns_owner_family);
+	int err;
+
+	/* Every DNS message, each counted as it comes. */
+	ns_dns_configure(&(struct ns_dns_opts){ 0 });
+	err = ns_session__add(s, &ns_owner_family);
 
 	if (err) {
 		fprintf(stderr, "netsight agent: the kernel refused %s: %s\n",

@@ -37,6 +37,9 @@ static const char *const map_labels[] = { "map", NULL };
 static const char *const probe_labels[] = { "family", "program", NULL };
 static const char *const metric_labels[] = { "metric", NULL };
 static const char *const program_labels[] = { "program", NULL };
+static const char *const dns_query_labels[] = { "type", "process", "container", "server", NULL };
+static const char *const dns_answer_labels[] = { "response_code", "process", "container", NULL };
+static const char *const dns_timeout_labels[] = { "server", "process", "container", NULL };
 static const char *const iface_flow_labels[] = { "interface", "direction",   "protocol",
 						 "source",    "destination", "destination_port",
 						 NULL };
@@ -97,6 +100,16 @@ DESC(flow_packets_desc, "netsight_flow_packets_total",
 DESC(flow_bytes_desc, "netsight_flow_bytes_total",
      "Bytes of the IP packets (headers included) of flows crossing the --iface interfaces.",
      NS_METRIC_COUNTER, iface_flow_labels, F(3) | F(4) | F(5));
+DESC(dns_queries_desc, "netsight_dns_queries_total",
+     "DNS queries this host's processes sent, by question type.", NS_METRIC_COUNTER,
+     dns_query_labels, F(1) | F(2) | F(3));
+DESC(dns_answers_desc, "netsight_dns_responses_total",
+     "DNS answers this host's processes received, by response code.", NS_METRIC_COUNTER,
+     dns_answer_labels, F(1) | F(2));
+DESC(dns_timeouts_desc, "netsight_dns_timeouts_total", "DNS queries left unanswered for 5 seconds.",
+     NS_METRIC_COUNTER, dns_timeout_labels, F(0) | F(1) | F(2));
+HIST(dns_latency_desc, "netsight_dns_latency_seconds",
+     "Time from a DNS query to its answer, as the process saw it on its socket.");
 DESC(lost_desc, "netsight_events_lost_total", "Events the kernel side could not deliver, by cause.",
      NS_METRIC_COUNTER, source_labels, 0);
 DESC(map_full_desc, "netsight_map_full_total",
@@ -138,6 +151,10 @@ int ns_agent_metrics_init(struct ns_agent_metrics *am, const struct ns_metrics_o
 		{ &am->latency[NS_LAT_CONNECT], &connect_desc },
 		{ &am->latency[NS_LAT_RTT], &rtt_desc },
 		{ &am->latency[NS_LAT_RESPONSE], &response_desc },
+		{ &am->dns_queries, &dns_queries_desc },
+		{ &am->dns_answers, &dns_answers_desc },
+		{ &am->dns_timeouts, &dns_timeouts_desc },
+		{ &am->dns_latency, &dns_latency_desc },
 		{ &am->flow_packets, &flow_packets_desc },
 		{ &am->flow_bytes, &flow_bytes_desc },
 		{ &am->lost, &lost_desc },
@@ -351,11 +368,56 @@ static void flow_row(struct ns_agent_metrics *am, const struct ns_record *rec, u
 	}
 }
 
+/* A DNS query, answer or timeout (events: the agent counts them as they come). */
+static void dns_event(struct ns_agent_metrics *am, const struct ns_record *rec,
+		      const struct owner_labels *ol, uint64_t now)
+{
+	const struct ns_value *v;
+	char server[64] = "";
+
+	ns_addr_format(rec->tuple.family,
+		       !strcmp(rec->action, "dns_answer") ? rec->tuple.laddr : rec->tuple.raddr,
+		       server, sizeof(server));
+	if (!strcmp(rec->action, "dns_query")) {
+		v = ns_record_find(rec, NS_F_DNS_QTYPE);
+		ns_metrics__inc(am->m, am->dns_queries,
+				(const char *[]){ v ? v->str : "", ol->process, ol->container,
+						  server },
+				1, now);
+	} else if (!strcmp(rec->action, "dns_answer")) {
+		v = ns_record_find(rec, NS_F_DNS_RCODE);
+		ns_metrics__inc(am->m, am->dns_answers,
+				(const char *[]){ v ? v->str : "", ol->process, ol->container }, 1,
+				now);
+		v = ns_record_find(rec, NS_F_DNS_LATENCY);
+		if (v) {
+			uint64_t counts[LAT_BOUNDS + 1] = { 0 };
+			int k = (int)ns_latency_slot(ns_histogram_us_up(v->u64));
+			int b = k <= LAT_FIRST_SLOT ? 0 : k - LAT_FIRST_SLOT;
+
+			counts[b < LAT_BOUNDS ? b : LAT_BOUNDS] = 1;
+			ns_metrics__observe(am->m, am->dns_latency,
+					    (const char *[]){ ol->process, ol->container }, counts,
+					    (double)v->u64 / 1e9, now);
+		}
+	} else if (!strcmp(rec->action, "dns_timeout")) {
+		ns_metrics__inc(am->m, am->dns_timeouts,
+				(const char *[]){ server, ol->process, ol->container }, 1, now);
+	}
+}
+
 void ns_agent_metrics_record(struct ns_agent_metrics *am, const struct ns_record *rec,
 			     uint64_t now_ns)
 {
 	if (!strcmp(rec->action, "flow")) {
 		flow_row(am, rec, now_ns);
+		return;
+	}
+	if (!strncmp(rec->action, "dns_", 4)) {
+		struct owner_labels ol;
+
+		owner_labels_of(rec, &ol);
+		dns_event(am, rec, &ol, now_ns);
 		return;
 	}
 	struct owner_labels ol;

@@ -19,6 +19,7 @@ struct ns_agent_metrics {
 	int retransmits, resets, overflows, drops;
 	int latency[3]; /* connect, rtt, response: enum ns_latency_metric */
 	int flow_packets, flow_bytes;
+	int dns_queries, dns_answers, dns_timeouts, dns_latency;
 	int lost, map_full, probe_up, folded;
 	int cpu, rss, bpf_runs, bpf_seconds;
 	int64_t active_now[3]; /* per enum ns_direction: opened since start, still open */

@@ -6,8 +6,8 @@
 #include "cli/commands.h"
 
 const struct ns_command *const ns_commands[] = {
-	&ns_cmd_conns, &ns_cmd_drops,  &ns_cmd_tcp, &ns_cmd_latency, &ns_cmd_flows, &ns_cmd_agent,
-	&ns_cmd_map,   &ns_cmd_doctor, NULL,
+	&ns_cmd_conns, &ns_cmd_drops, &ns_cmd_tcp, &ns_cmd_latency, &ns_cmd_flows,
+	&ns_cmd_dns,   &ns_cmd_agent, &ns_cmd_map, &ns_cmd_doctor,  NULL,
 };
 
 const struct ns_command *ns_command_find(const char *name)

@@ -10,6 +10,7 @@ extern const struct ns_command ns_cmd_drops;
 extern const struct ns_command ns_cmd_tcp;
 extern const struct ns_command ns_cmd_latency;
 extern const struct ns_command ns_cmd_flows;
+extern const struct ns_command ns_cmd_dns;
 extern const struct ns_command ns_cmd_agent;
 extern const struct ns_command ns_cmd_map;
 extern const struct ns_command ns_cmd_doctor;

@@ -29,6 +29,7 @@ enum ns_exit {
 #define NS_MAX_EVENT_NAMES 16
 
 #include "lib/progplan.h"
+#include "probes/dns.h"
 #include "probes/flow.h"
 
 /* Room for the longest valid list: NS_REFUSE_MAX entries and their commas. */
@@ -59,6 +60,8 @@ struct ns_cli_opts {
 	size_t nevents;
 	/* flows */
 	struct ns_flow_opts flows;
+	/* dns */
+	struct ns_dns_opts dns;
 	uint64_t top; /* text tables: at most this many rows; 0: all */
 	/* agent */
 	const char *listen; /* --listen ADDR:PORT */

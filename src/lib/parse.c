@@ -148,3 +148,24 @@ int ns_parse_cidr(const char *s, struct ns_cidr *out)
 	}
 	return host_bits ? -ENOTUNIQ : 0;
 }
+
+int ns_parse_duration_ms(const char *s, uint64_t *ms)
+{
+	char *end;
+	double v;
+
+	if (!*s || *s == '-' || *s == '+' || (*s < '0' || *s > '9'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || v < 0)
+		return -EINVAL;
+	if (!strcmp(end, "ms"))
+		v /= 1000;
+	else if (*end && strcmp(end, "s"))
+		return -EINVAL;
+	if (v > 30 * 86400.0)
+		return -EINVAL;
+	*ms = (uint64_t)(v * 1000 + 0.5);
+	return 0;
+}

@@ -16,6 +16,11 @@ int ns_parse_hex_u64(const char *s, uint64_t *out);
 
 /* Like ns_parse_u64, with an optional K, M or G suffix (powers of 1024). */
 int ns_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/*
+ * A time: "5", "5s", "1.5s", "1500ms" (seconds without a unit), in whole
+ * milliseconds. 0 or -EINVAL.
+ */
+int ns_parse_duration_ms(const char *s, uint64_t *ms);
 
 struct ns_cidr;
 

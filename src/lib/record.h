@@ -91,6 +91,17 @@ enum ns_kind {
 	X(FLOW_START, "flow.start", NULL, NS_KIND_TIME, NULL)                            \
 	X(FLOW_END, "flow.end", NULL, NS_KIND_TIME, NULL)                                \
 	X(TCP_FLAGS, "tcp.flags", NULL, NS_KIND_TCP_FLAGS, NULL)                         \
+	X(DNS_TYPE, "dns.type", NULL, NS_KIND_STR, NULL)                                 \
+	X(DNS_ID, "dns.id", NULL, NS_KIND_KEYWORD, NULL)                                 \
+	X(DNS_QNAME, "dns.question.name", NULL, NS_KIND_STR, NULL)                       \
+	X(DNS_QTYPE, "dns.question.type", NULL, NS_KIND_STR, NULL)                       \
+	X(DNS_RCODE, "dns.response_code", NULL, NS_KIND_STR, NULL)                       \
+	X(DNS_ANSWERS, "dns.answers_count", NULL, NS_KIND_U64, NULL)                     \
+	X(DNS_LATENCY, "dns.latency_ms", NULL, NS_KIND_MILLIS, NULL)                     \
+	X(DNS_TIMEOUTS, "dns.timeouts", NULL, NS_KIND_U64, NULL)                         \
+	X(DNS_ERRORS, "dns.errors", NULL, NS_KIND_U64, NULL)                             \
+	X(DNS_RCODES, "dns.response_codes", NULL, NS_KIND_STR, NULL)                     \
+	X(OUTCOME, "event.outcome", NULL, NS_KIND_STR, NULL)                             \
 	X(ICMP_TYPE, "icmp.type", NULL, NS_KIND_U64, NULL)                               \
 	X(ICMP_CODE, "icmp.code", NULL, NS_KIND_U64, NULL)                               \
 	X(FLOW_FRAGMENTS, "flow.fragments", NULL, NS_KIND_BOOL, "fragments")             \
@@ -130,6 +141,7 @@ enum ns_direction {
 	X(END, "end")               \
 	X(DENIED, "denied")         \
 	X(ERROR, "error")           \
+	X(PROTOCOL, "protocol")     \
 	X(INFO, "info")
 
 enum ns_ecs_type_bit {

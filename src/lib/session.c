@@ -118,6 +118,14 @@ void ns_session__deliver(struct ns_session *s, const void *data, size_t size)
 	s->malformed++;
 }
 
+void ns_session__emit(struct ns_session *s, const struct ns_record *rec,
+		      const struct ns_family *fam)
+{
+	s->records++;
+	if (s->opts.on_record)
+		s->opts.on_record(rec, fam, s->opts.ctx);
+}
+
 typedef int (*hook_fn)(struct ns_session *s, struct bpf_object *obj);
 
 /*

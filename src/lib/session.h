@@ -123,6 +123,13 @@ const struct ns_decode_ctx *ns_session__decode_ctx(const struct ns_session *s);
 int ns_session__poll(struct ns_session *s, int timeout_ms);
 /* Handles everything already in the ring buffer. */
 int ns_session__drain(struct ns_session *s);
+
+/*
+ * A record a family makes outside decode() (a DNS query that timed out),
+ * handed on like a decoded event's.
+ */
+void ns_session__emit(struct ns_session *s, const struct ns_record *rec,
+		      const struct ns_family *fam);
 /* Hands @data, laid out as a kernel event, to the matching family's decoder. */
 void ns_session__deliver(struct ns_session *s, const void *data, size_t size);
 

@@ -60,7 +60,8 @@ static struct bpf_link *attach_program(struct bpf_program *prog)
 	struct bpf_link *link;
 	int fd, err;
 
-	if (strncmp(bpf_program__section_name(prog), "cgroup/", 7))
+	if (strncmp(bpf_program__section_name(prog), "cgroup/", 7) &&
+	    strncmp(bpf_program__section_name(prog), "cgroup_skb/", 11))
 		return bpf_program__attach(prog);
 	err = ns_cgroup2_root(root, sizeof(root));
 	if (err) {

@@ -5,5 +5,5 @@
 
 const struct ns_family *const ns_families[NS_FAMILY_COUNT + 1] = {
 	&ns_owner_family,   &ns_conn_family, &ns_tcp_family, &ns_drop_family,
-	&ns_latency_family, &ns_flow_family, NULL,
+	&ns_latency_family, &ns_flow_family, &ns_dns_family, NULL,
 };

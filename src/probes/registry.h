@@ -11,8 +11,9 @@ extern const struct ns_family ns_drop_family;
 extern const struct ns_family ns_tcp_family;
 extern const struct ns_family ns_latency_family;
 extern const struct ns_family ns_flow_family;
+extern const struct ns_family ns_dns_family;
 
-#define NS_FAMILY_COUNT 6
+#define NS_FAMILY_COUNT 7
 
 /* Every family, the owner family first; NULL-terminated. */
 extern const struct ns_family *const ns_families[NS_FAMILY_COUNT + 1];

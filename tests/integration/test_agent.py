@@ -17,6 +17,7 @@ from conftest import require
 from netlab import REQRESP, TROUBLE, Netsight
 from test_conns import CLIENT, SERVER, peer, settle
 from test_conns_runtime import programs_left
+from test_dns import dnsmasq  # noqa: F401 (a fixture)
 
 
 def free_port():
@@ -500,3 +501,24 @@ def test_flow_metrics_of_an_interface(pair, netsight_bin, cleanup):
     assert code == 0, err
     from test_flows import links_left
     assert not links_left()
+
+
+
+def test_dns_metrics(dnsmasq, netsight_bin, cleanup):
+    """DNS queries, answers by response code and timeouts, per process."""
+    from test_dns import CLIENT
+    pair = dnsmasq
+    agent = Agent(netsight_bin)
+    cleanup(agent)
+    queries = [[pair.b4, "web.test", 1, False, 1], [pair.b4, "web.test", 1, False, 2],
+               [pair.b4, "nope.test", 28, False, 3], ["10.231.250.9", "lost.test", 1, False, 4]]
+    pair.a.run("python3", "-c", CLIENT, json.dumps(queries))
+    time.sleep(6)  # the lost query times out after 5 s
+    text = get(f"{agent.url}/metrics")[2]
+    mine = 'process="python3",container=""'
+    assert f'netsight_dns_queries_total{{type="A",{mine},server="{pair.b4}"}} 2' in text
+    assert f'netsight_dns_queries_total{{type="AAAA",{mine},server="{pair.b4}"}} 1' in text
+    assert f'netsight_dns_responses_total{{response_code="NOERROR",{mine}}} 2' in text
+    assert f'netsight_dns_responses_total{{response_code="NXDOMAIN",{mine}}} 1' in text
+    assert f'netsight_dns_timeouts_total{{server="10.231.250.9",{mine}}} 1' in text
+    assert f'netsight_dns_latency_seconds_count{{{mine}}} 3' in text

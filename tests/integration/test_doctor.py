@@ -14,7 +14,7 @@ from conftest import REFUSE_PRIMARIES
 from netlab import Netsight
 
 STATUSES = {"ok", "fallback", "unavailable"}
-COMMANDS = {"conns", "tcp", "drops", "latency", "flows", "agent"}
+COMMANDS = {"conns", "tcp", "drops", "latency", "flows", "dns", "agent"}
 
 
 def run(binary, *args, refuse=None, user=None, timeout=120):
@@ -64,7 +64,8 @@ def test_report_describes_this_kernel(netsight_bin):
     # Every family and its main programs are listed, with their hooks.
     # The latency family has no program of its own: the owner's take its samples.
     assert {p["family"] for p in doc["probes"]} == {"owner", "conn", "tcp", "drop", "latency",
-                                                    "flow"}
+                                                    "flow", "dns"}
+    assert probes(doc, program="dns_egress", hook="cgroup_skb/egress")
     assert probes(doc, program="flow_tc_ingress", hook="tc")
     assert probes(doc, program="flow_xdp", hook="xdp")
     assert probes(doc, program="owner_inet_sock_set_state", hook="tp_btf/inet_sock_set_state")
@@ -85,14 +86,14 @@ def test_refused_iterators_degrade_every_command(netsight_bin):
     # latency keeps its own programs, but its owners come from the degraded walk.
     assert doc["commands"] == {"conns": "degraded", "tcp": "degraded", "drops": "degraded",
                                "latency": "degraded", "flows": "degraded",
-                               "agent": "degraded"}
+                               "dns": "degraded", "agent": "degraded"}
 
 
 def test_probe_reads_instead_of_typed_views(netsight_bin):
     doc, r = doctor(netsight_bin, refuse="kfunc/bpf_rdonly_cast")
     assert r.returncode == 0, r.stderr
     views = probes(doc, program="typed views")
-    assert len(views) == 6 and {p["status"] for p in views} == {"fallback"}
+    assert len(views) == 7 and {p["status"] for p in views} == {"fallback"}
     assert set(doc["commands"].values()) == {"degraded"}
 
 
