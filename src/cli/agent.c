@@ -49,7 +49,7 @@
 #define AGENT_POLL_MS 100
 
 static const struct ns_family *const agent_families[] = {
-	&ns_conn_family, &ns_tcp_family, &ns_drop_family, &ns_latency_family, &ns_dns_family, NULL,
+	&ns_conn_family, &ns_tcp_family, &ns_drop_family, &ns_latency_family, NULL,
 };
 
 static volatile sig_atomic_t agent_stop, agent_reopen;
@@ -159,6 +159,15 @@ static int parse_ttl(struct ns_cli_opts *o, const char *arg, char *err, size_t e
 			 arg);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+static int parse_dns(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	o->agent_dns = true;
 	return 0;
 }
 
@@ -290,8 +299,8 @@ static int load(struct ns_session *s, const struct ns_cli_opts *o)
 {
 	int err;
 
-	/* Every DNS message, each counted as it comes. */
-	ns_dns_configure(&(struct ns_dns_opts){ 0 });
+	/* With --dns: every DNS message, each counted as it comes. */
+	ns_dns_configure(&o->dns);
 	err = ns_session__add(s, &ns_owner_family);
 
 	if (err) {
@@ -310,6 +319,13 @@ static int load(struct ns_session *s, const struct ns_cli_opts *o)
 		else if (err)
 			ns_log(NS_LOG_WARN, "%s metrics are unavailable: the kernel refused %s: %s",
 			       agent_families[i]->name, ns_session__subject(s), strerror(-err));
+	}
+	if (o->agent_dns) {
+		err = ns_session__add(s, &ns_dns_family);
+		if (err)
+			ns_log(NS_LOG_WARN,
+			       "DNS metrics are unavailable: the kernel refused %s: %s",
+			       ns_session__subject(s), strerror(-err));
 	}
 	if (o->flows.nifaces) {
 		ns_flow_configure(&o->flows);
@@ -526,6 +542,10 @@ static const struct ns_option agent_options[] = {
 	  "drop series not updated for SECONDS (default 600), so processes and containers that "
 	  "went away do not stay",
 	  parse_ttl },
+	{ "dns", 0, NULL,
+	  "also count the DNS queries, answers and timeouts of this host's processes "
+	  "(netsight_dns_*; a program then looks at every packet of every local socket)",
+	  parse_dns },
 	{ "bpf-stats", 0, NULL,
 	  "have the kernel time every BPF program while the agent runs "
 	  "(kernel.bpf_stats_enabled; costs two clock reads per program run)",

@@ -72,6 +72,7 @@ struct ns_cli_opts {
 	uint64_t max_series; /* per metric */
 	uint64_t series_ttl_s;
 	bool bpf_stats;
+	bool agent_dns; /* agent --dns */
 	/* Hooks to treat as refused (NETSIGHT_REFUSE, then --refuse-hook), or NULL. */
 	const char *refuse;
 	char refuse_buf[NS_REFUSE_LEN];

@@ -508,7 +508,7 @@ def test_dns_metrics(dnsmasq, netsight_bin, cleanup):
     """DNS queries, answers by response code and timeouts, per process."""
     from test_dns import CLIENT
     pair = dnsmasq
-    agent = Agent(netsight_bin)
+    agent = Agent(netsight_bin, "--dns")
     cleanup(agent)
     queries = [[pair.b4, "web.test", 1, False, 1], [pair.b4, "web.test", 1, False, 2],
                [pair.b4, "nope.test", 28, False, 3], ["10.231.250.9", "lost.test", 1, False, 4]]
