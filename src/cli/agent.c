@@ -110,6 +110,13 @@ static int parse_label(struct ns_cli_opts *o, const char *arg, char *err, size_t
 			snprintf(err, errlen, "invalid --label: '%s' is given twice", buf);
 			return -EINVAL;
 		}
+	if (ns_agent_metrics_label_taken(buf)) {
+		snprintf(err, errlen,
+			 "invalid --label: '%s' is a label of netsight's own metrics; choose "
+			 "another name",
+			 buf);
+		return -EINVAL;
+	}
 	o->labels[2 * n] = buf;
 	o->labels[2 * n + 1] = buf + keylen + 1;
 	o->labels[2 * n + 2] = NULL;
@@ -211,9 +218,12 @@ static int take_lock(void)
 	return fd;
 }
 
+/* OpenMetrics if the scraper prefers it to the text format (Prometheus asks for both). */
 static bool wants_openmetrics(const char *accept)
 {
-	return strstr(accept, "application/openmetrics-text") != NULL;
+	double om = ns_http_accept_quality(accept, "application/openmetrics-text");
+
+	return om > 0 && om >= ns_http_accept_quality(accept, "text/plain");
 }
 
 /* The server's thread: /metrics, /healthz, 404 for the rest. */
@@ -250,6 +260,22 @@ static void serve(const char *path, const char *accept, struct ns_http_reply *re
 	}
 }
 
+/* The command whose events a family's are: "conns" for conn, "drops" for drop. */
+static const char *log_dataset(const struct ns_family *fam)
+{
+	static const char *const names[][2] = {
+		{ "conn", "conns" },
+		{ "owner", "conns" },
+		{ "drop", "drops" },
+		{ "flow", "flows" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(fam->name, names[i][0]))
+			return names[i][1];
+	return fam->name; /* tcp, dns */
+}
+
 static void on_record(const struct ns_record *rec, const struct ns_family *fam, void *ctx)
 {
 	struct agent *a = ctx;
@@ -259,8 +285,12 @@ static void on_record(const struct ns_record *rec, const struct ns_family *fam, 
 	 * DNS messages are decoded here, so their events are what is counted.
 	 */
 	if (rec->kind == NS_RECORD_EVENT) {
-		if (a->logging)
+		if (a->logging) {
+			/* The dataset of the command that reports this family's events. */
+			snprintf(a->log.dataset, sizeof(a->log.dataset), "netsight.%s",
+				 log_dataset(fam));
 			ns_output_record(&a->log, rec);
+		}
 		if (fam == &ns_dns_family)
 			ns_agent_metrics_record(&a->am, rec, a->now);
 		return;
@@ -429,6 +459,11 @@ static int run_agent(const struct ns_cli_opts *o)
 	int lock_fd, stats_fd = -1, code = NS_EXIT_FAILURE, err, log_fd;
 	char errbuf[NS_CLI_ERR_LEN];
 
+	if (o->flows.netns && !o->flows.nifaces) {
+		fprintf(stderr, "netsight agent: --netns says where the --iface interfaces are; "
+				"give --iface too\nTry 'netsight agent --help'.\n");
+		return NS_EXIT_USAGE;
+	}
 	if (o->flows.nifaces && ns_flow_check(&o->flows, errbuf, sizeof(errbuf))) {
 		fprintf(stderr, "netsight agent: %s\n", errbuf);
 		return NS_EXIT_USAGE;
@@ -535,8 +570,9 @@ static const struct ns_option agent_options[] = {
 	  "the keys the commands use; SIGHUP reopens it, for logrotate",
 	  parse_log },
 	{ "max-series", 0, "N",
-	  "at most N label sets per metric (default 2000); more are counted under 'other' and "
-	  "in netsight_series_folded_total",
+	  "at most N label sets per metric (default 2000); more are counted under 'other' "
+	  "(one per value of the labels never folded, such as direction) and in "
+	  "netsight_series_folded_total",
 	  parse_max_series },
 	{ "series-ttl", 0, "SECONDS",
 	  "drop series not updated for SECONDS (default 600), so processes and containers that "

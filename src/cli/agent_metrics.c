@@ -133,6 +133,25 @@ DESC(bpf_seconds_desc, "netsight_bpf_program_run_seconds_total",
      "Time each BPF program ran (kernel.bpf_stats_enabled, else absent).", NS_METRIC_COUNTER,
      program_labels, 0);
 
+bool ns_agent_metrics_label_taken(const char *key)
+{
+	static const char *const *const lists[] = {
+		conn_labels,	  failure_labels,    direction_labels,	 flow_labels,
+		overflow_labels,  drop_labels,	     owner_labels,	 source_labels,
+		map_labels,	  probe_labels,	     metric_labels,	 program_labels,
+		dns_query_labels, dns_answer_labels, dns_timeout_labels, iface_flow_labels,
+	};
+
+	/* Histograms' and summaries' own. */
+	if (!strcmp(key, "le") || !strcmp(key, "quantile"))
+		return true;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		for (const char *const *l = lists[i]; *l; l++)
+			if (!strcmp(*l, key))
+				return true;
+	return false;
+}
+
 int ns_agent_metrics_init(struct ns_agent_metrics *am, const struct ns_metrics_opts *opts)
 {
 	struct {
@@ -249,17 +268,12 @@ static void conn_event(struct ns_agent_metrics *am, const struct ns_record *rec,
 				(double)n, now);
 	} else if (!strcmp(rec->action, "close")) {
 		const char *labels[] = { dir, ol->process, ol->container };
-		bool local_sent = rec->direction != NS_DIR_INGRESS;
 
-		/* The record's bytes are the initiator's and the acceptor's. */
-		ns_metrics__inc(am->m, am->sent, labels,
-				(double)value_of(rec, local_sent ? NS_F_BYTES_SENT :
-								   NS_F_BYTES_RECEIVED),
+		/* A close's bytes are this host's, whichever end opened the connection. */
+		ns_metrics__inc(am->m, am->sent, labels, (double)value_of(rec, NS_F_BYTES_SENT),
 				now);
 		ns_metrics__inc(am->m, am->received, labels,
-				(double)value_of(rec, local_sent ? NS_F_BYTES_RECEIVED :
-								   NS_F_BYTES_SENT),
-				now);
+				(double)value_of(rec, NS_F_BYTES_RECEIVED), now);
 		/* Connections open before start-up were never counted as opened. */
 		closed = n - value_of(rec, NS_F_PREEXISTING_CLOSES);
 		v = ns_record_find(rec, NS_F_PREEXISTING);

@@ -7,6 +7,7 @@
 #ifndef NETSIGHT_CLI_AGENT_METRICS_H
 #define NETSIGHT_CLI_AGENT_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/metrics.h"
@@ -24,6 +25,9 @@ struct ns_agent_metrics {
 	int cpu, rss, bpf_runs, bpf_seconds;
 	int64_t active_now[3]; /* per enum ns_direction: opened since start, still open */
 };
+
+/* Whether a metric has a label named @key (le and quantile included): no --label may. */
+bool ns_agent_metrics_label_taken(const char *key);
 
 /* 0 or -ENOMEM. @opts: the registry's bounds and constant labels. */
 int ns_agent_metrics_init(struct ns_agent_metrics *am, const struct ns_metrics_opts *opts);

@@ -13,6 +13,8 @@
 #include "cli/run.h"
 #include "lib/http.h"
 #include "lib/servicemap.h"
+#include "lib/strbuf.h"
+#include "lib/textsafe.h"
 #include "lib/session.h"
 #include "lib/units.h"
 #include "probes/registry.h"
@@ -76,22 +78,33 @@ static uint64_t num_of(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
 }
 
-/* "curl [3f2a9c7be1d0]", or the address; "10.0.0.2:80 (nginx)". */
+/*
+ * "curl [3f2a9c7be1d0]", or the address; "10.0.0.2:80 (nginx)",
+ * "[2001:db8::1]:443". Names from other processes are escaped for the terminal.
+ */
 static void describe(json_object *party, bool with_port, char *buf, size_t len)
 {
 	const char *process = str_of(party, "process"), *container = str_of(party, "container");
 	const char *ip = str_of(party, "ip");
-	size_t used = 0;
+	struct ns_strbuf sb;
 
-	buf[0] = '\0';
-	if (ip)
-		used += snprintf(buf + used, len - used, "%s", ip);
+	ns_strbuf_init(&sb);
 	if (ip && with_port && num_of(party, "port"))
-		used += snprintf(buf + used, len - used, ":%llu",
-				 (unsigned long long)num_of(party, "port"));
-	if (process && used < len)
-		used += snprintf(buf + used, len - used, ip ? " (%s%s%s)" : "%s%s%s", process,
-				 container ? " " : "", container ? container : "");
+		ns_strbuf_addf(&sb, strchr(ip, ':') ? "[%s]:%llu" : "%s:%llu", ip,
+			       (unsigned long long)num_of(party, "port"));
+	else if (ip)
+		ns_strbuf_adds(&sb, ip);
+	if (process) {
+		ns_strbuf_adds(&sb, ip ? " (" : "");
+		ns_text_escape(&sb, process, strlen(process));
+		if (container) {
+			ns_strbuf_addc(&sb, ' ');
+			ns_text_escape(&sb, container, strlen(container));
+		}
+		ns_strbuf_adds(&sb, ip ? ")" : "");
+	}
+	snprintf(buf, len, "%s", sb.buf ? sb.buf : "");
+	ns_strbuf_release(&sb);
 }
 
 static int print_text(const char *json)
@@ -121,7 +134,7 @@ static int print_text(const char *json)
 		printf("\n");
 	}
 	if (num_of(doc, "edges_folded"))
-		printf("(%llu connections on edges beyond the map's limit are not shown)\n",
+		printf("(%llu edges beyond the map's limit are not shown)\n",
 		       (unsigned long long)num_of(doc, "edges_folded"));
 	json_object_put(doc);
 	return 0;

@@ -6,14 +6,20 @@
 #include <string.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <strings.h>
 #include <unistd.h>
 #include <microhttpd.h>
 
 #include "lib/http.h"
 
 /* A scraper that sends nothing for this long is dropped. */
-#define NS_HTTP_TIMEOUT_S 10
-#define NS_HTTP_MAX_CONNECTIONS 32
+#define NS_HTTP_TIMEOUT_S 5
+/*
+ * Connections at once: enough that clients holding idle connections open
+ * cannot keep a scrape or /healthz out (poll(), not select(), so past
+ * FD_SETSIZE), well within the default limit of 1024 descriptors.
+ */
+#define NS_HTTP_MAX_CONNECTIONS 512
 
 struct ns_http {
 	struct MHD_Daemon *daemon;
@@ -183,4 +189,44 @@ void ns_http__stop(struct ns_http *h)
 		return;
 	MHD_stop_daemon(h->daemon);
 	free(h);
+}
+
+double ns_http_accept_quality(const char *accept, const char *type)
+{
+	double best[3] = { -1, -1, -1 }; /* the type, its wildcard, any type */
+	size_t tlen = strcspn(type, "/");
+
+	while (accept && *accept) {
+		size_t len = strcspn(accept, ",");
+		char range[128], *q;
+		double quality = 1;
+		size_t rlen;
+		int kind = -1;
+
+		snprintf(range, sizeof(range), "%.*s", (int)(len < 127 ? len : 127), accept);
+		accept += len + (accept[len] == ',');
+		q = strstr(range, ";q=");
+		if (!q)
+			q = strstr(range, "; q=");
+		if (q)
+			quality = strtod(strchr(q, '=') + 1, NULL);
+		range[strcspn(range, ";")] = '\0';
+		/* Trim the blanks around the range. */
+		for (rlen = strlen(range);
+		     rlen && (range[rlen - 1] == ' ' || range[rlen - 1] == '\t');)
+			range[--rlen] = '\0';
+		q = range + strspn(range, " \t");
+		if (!strcasecmp(q, type))
+			kind = 0;
+		else if (!strncasecmp(q, type, tlen) && !strcmp(q + tlen, "/*"))
+			kind = 1;
+		else if (!strcmp(q, "*/*"))
+			kind = 2;
+		if (kind >= 0 && quality > best[kind])
+			best[kind] = quality < 0 ? 0 : quality > 1 ? 1 : quality;
+	}
+	for (int k = 0; k < 3; k++)
+		if (best[k] >= 0)
+			return best[k];
+	return -1;
 }

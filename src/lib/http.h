@@ -47,4 +47,13 @@ int ns_http_parse_listen(const char *text, void *sockaddr, size_t *len);
 struct ns_http *ns_http__start(const char *listen, ns_http_handler handler, void *ctx);
 void ns_http__stop(struct ns_http *h);
 
+/*
+ * The quality (RFC 9110 12.4.2, 0 to 1) an Accept header gives media type
+ * @type ("application/openmetrics-text"): its own range's, else its type's
+ * wildcard range's ("text" and "*"), else the any-type range's; -1 if
+ * nothing in it matches. Parameters other than q are ignored. A range listed
+ * twice counts with its best quality.
+ */
+double ns_http_accept_quality(const char *accept, const char *type);
+
 #endif /* NETSIGHT_HTTP_H */

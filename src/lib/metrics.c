@@ -13,6 +13,7 @@
 
 #include "lib/keytable.h"
 #include "lib/metrics.h"
+#include "lib/utf8.h"
 
 #define SEP '\x1f' /* between label values in a series key: no label value has it */
 
@@ -235,8 +236,13 @@ static struct series *series_for(struct ns_metrics *m, int idx, const char *cons
 			free(key);
 			break;
 		}
-		/* One of the max_series is kept for the folded series. */
-		if (fold || !m->opts.max_series || mt->n + 1 < m->opts.max_series) {
+		/*
+		 * One of the max_series is kept for the folded series. A metric
+		 * with nothing to fold is bounded by what it counts (programs,
+		 * loss causes): it keeps every series, and nothing is folded.
+		 */
+		if (fold || !m->opts.max_series || !mt->desc->foldable ||
+		    mt->n + 1 < m->opts.max_series) {
 			s = insert(mt, key);
 			break;
 		}
@@ -344,17 +350,30 @@ uint64_t ns_metrics__folded(const struct ns_metrics *m, int idx)
 	return idx >= 0 && (size_t)idx < m->n ? m->metrics[idx].folded : 0;
 }
 
-/* A label value, escaped as the text format wants: \\, \" and \n. */
+/*
+ * A label value, escaped as the text format wants (\\\\, \\" and \\n), and
+ * valid UTF-8 as both formats require: a byte that is not is written as the
+ * text \\xNN (its backslash escaped), so a process name cannot break a scrape.
+ */
 static void add_escaped(struct ns_strbuf *out, const char *v)
 {
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			ns_strbuf_addc(out, '\\');
-		if (*v == '\n') {
-			ns_strbuf_adds(out, "\\n");
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = ns_utf8_decode((const unsigned char *)v + i, n - i, &cp);
+
+		if (!k) {
+			ns_strbuf_addf(out, "\\\\x%02x", (unsigned char)v[i++]);
 			continue;
 		}
-		ns_strbuf_addc(out, *v);
+		if (k == 1 && (v[i] == '\\' || v[i] == '"'))
+			ns_strbuf_addc(out, '\\');
+		if (k == 1 && v[i] == '\n')
+			ns_strbuf_adds(out, "\\n");
+		else
+			ns_strbuf_add(out, v + i, k);
+		i += k;
 	}
 }
 

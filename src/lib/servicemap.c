@@ -12,6 +12,8 @@
 #include "lib/histogram.h"
 #include "lib/keytable.h"
 #include "lib/servicemap.h"
+#include "lib/textsafe.h"
+#include "lib/utf8.h"
 
 #define DEFAULT_MAX_EDGES 4096
 #define MAX_SERVERS 4096
@@ -19,7 +21,7 @@
 
 /* One end of an edge: a local process, or a remote address. */
 struct party {
-	char process[NS_COMM_LEN + 1];
+	char process[3 * NS_COMM_LEN + 1]; /* each byte may become U+FFFD */
 	char container[13];
 	char service[64];
 	__u8 addr[NS_ADDR_LEN];
@@ -91,10 +93,13 @@ static void process_party(const struct ns_record *rec, struct party *p)
 
 	memset(p, 0, sizeof(*p));
 	p->local = 1;
-	memcpy(p->process, rec->owner.comm, NS_COMM_LEN);
+	/* Names are any bytes a process chose: kept as valid UTF-8, for JSON. */
+	ns_utf8_clean(p->process, sizeof(p->process), rec->owner.comm, NS_COMM_LEN);
 	if (id) {
-		memcpy(p->container, id->container_id, sizeof(p->container) - 1);
-		snprintf(p->service, sizeof(p->service), "%.63s", id->service_name);
+		ns_utf8_clean(p->container, sizeof(p->container), id->container_id,
+			      sizeof(p->container) - 1);
+		ns_utf8_clean(p->service, sizeof(p->service), id->service_name,
+			      sizeof(id->service_name));
 	}
 }
 
@@ -234,24 +239,46 @@ static json_object *edge_json(const struct ns_service_map *map, const struct edg
 }
 
 /* A node's name in DOT: the process (and container), or the address. */
+/* @s inside a DOT string: '"' and '\\' escaped, control characters as \\xNN. */
+static void dot_text(struct ns_strbuf *out, const char *s)
+{
+	struct ns_strbuf safe;
+
+	ns_strbuf_init(&safe);
+	ns_text_escape(&safe, s, strlen(s));
+	for (const char *c = safe.buf ? safe.buf : ""; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			ns_strbuf_addc(out, '\\');
+		ns_strbuf_addc(out, *c);
+	}
+	ns_strbuf_release(&safe);
+}
+
 static void dot_node(struct ns_strbuf *out, const struct party *p, const struct endpoint *at,
 		     bool with_port)
 {
-	char ip[INET6_ADDRSTRLEN] = "?";
+	char ip[NS_ENDPOINT_STRLEN] = "?";
 
 	ns_strbuf_addc(out, '"');
 	if (p && p->local) {
-		ns_strbuf_adds(out, p->process);
-		if (p->container[0])
-			ns_strbuf_addf(out, " [%s]", p->container);
-		if (p->service[0])
-			ns_strbuf_addf(out, " (%s)", p->service);
+		dot_text(out, p->process);
+		if (p->container[0]) {
+			ns_strbuf_adds(out, " [");
+			dot_text(out, p->container);
+			ns_strbuf_addc(out, ']');
+		}
+		if (p->service[0]) {
+			ns_strbuf_adds(out, " (");
+			dot_text(out, p->service);
+			ns_strbuf_addc(out, ')');
+		}
 	}
 	if (at) {
-		ns_addr_format(at->family, at->addr, ip, sizeof(ip));
-		ns_strbuf_addf(out, "%s%s", p && p->local ? "\\n" : "", ip);
 		if (with_port && at->port)
-			ns_strbuf_addf(out, ":%u", at->port);
+			ns_endpoint_format(at->family, at->addr, at->port, ip, sizeof(ip));
+		else
+			ns_addr_format(at->family, at->addr, ip, sizeof(ip));
+		ns_strbuf_addf(out, "%s%s", p && p->local ? "\\n" : "", ip);
 	}
 	ns_strbuf_addc(out, '"');
 }

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <string.h>
+
 #include "lib/utf8.h"
 
 size_t ns_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
@@ -36,4 +38,28 @@ size_t ns_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 		return 0;
 	*cp = c;
 	return len;
+}
+
+size_t ns_utf8_clean(char *dst, size_t len, const char *src, size_t n)
+{
+	static const char replacement[] = "\xef\xbf\xbd";
+	const unsigned char *s = (const unsigned char *)src;
+	size_t used = 0, i = 0;
+
+	if (!len)
+		return 0;
+	while (i < n && s[i]) {
+		uint32_t cp;
+		size_t k = ns_utf8_decode(s + i, strnlen(src + i, n - i), &cp);
+		const char *from = k ? src + i : replacement;
+		size_t m = k ? k : 3;
+
+		if (used + m >= len)
+			break;
+		memcpy(dst + used, from, m);
+		used += m;
+		i += k ? k : 1;
+	}
+	dst[used] = '\0';
+	return used;
 }

@@ -14,4 +14,11 @@
  */
 size_t ns_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
+/*
+ * Copies at most @n bytes of @src (up to a NUL) into @dst (@len bytes, NUL
+ * terminated), each byte that is not valid UTF-8 replaced by U+FFFD, never
+ * cutting a character. Returns the bytes written.
+ */
+size_t ns_utf8_clean(char *dst, size_t len, const char *src, size_t n);
+
 #endif /* NETSIGHT_UTF8_H */

@@ -341,6 +341,10 @@ def test_log_reopens_on_sighup_and_carries_labels(netns, netsight_bin, cleanup):
         assert all(e["labels.environment"] == "test" for e in old + new)
         # Every family's events: a datagram to a port nobody listens on is dropped.
         assert [e["drop.reason"] for e in events(log, 5523)] == ["NO_SOCKET"]
+        # Each in the dataset of the command that reports it.
+        assert {e["event.dataset"] for e in events(log, 5523)} == {"netsight.drops"}
+        assert {e["event.dataset"] for e in new
+                if e["event.action"] in ("connect", "accept", "close")} == {"netsight.conns"}
 
 
 def test_a_refused_probe_is_exported_as_down(netsight_bin, cleanup):
@@ -455,11 +459,11 @@ def test_prometheus_sees_retransmits_bytes_and_a_containers_connections(
     cleanup(prom)
     a0 = pair.a.counters()
     srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", count,
-               "--expect", size, "--reply", size, "--name", SERVER)
+               "--expect", size, "--reply", 2 * size, "--name", SERVER)
     with tempfile.TemporaryDirectory() as tmp:
         go = os.path.join(tmp, "go")
         cli = peer(cleanup, pair.a, "client", "--connect", pair.b4, "--port", port,
-                   "--count", count, "--send", size, "--expect", size, "--start-file", go,
+                   "--count", count, "--send", size, "--expect", 2 * size, "--start-file", go,
                    "--name", CLIENT)
         cg.move(path, cli.pid)
         open(go, "w").close()
@@ -475,7 +479,12 @@ def test_prometheus_sees_retransmits_bytes_and_a_containers_connections(
                       f'destination_port="{port}",direction="egress"}})') == count
     assert prom.wait_for(f'sum(netsight_tcp_sent_bytes_total{{{mine}}})',
                          count * size) == count * size
-    assert prom.value(f'sum(netsight_tcp_received_bytes_total{{{mine}}})') == count * size
+    assert prom.value(f'sum(netsight_tcp_received_bytes_total{{{mine}}})') == 2 * count * size
+    # The server's side: it accepted them (ingress), and sent the larger half.
+    server = f'process="{SERVER[:15]}",direction="ingress"'
+    assert prom.wait_for(f'sum(netsight_tcp_sent_bytes_total{{{server}}})',
+                         2 * count * size) == 2 * count * size
+    assert prom.value(f'sum(netsight_tcp_received_bytes_total{{{server}}})') == count * size
     assert prom.value(f'sum(netsight_tcp_connect_duration_seconds_count{{{mine}}})') == count
 
 
@@ -522,3 +531,30 @@ def test_dns_metrics(dnsmasq, netsight_bin, cleanup):
     assert f'netsight_dns_responses_total{{response_code="NXDOMAIN",{mine}}} 1' in text
     assert f'netsight_dns_timeouts_total{{server="10.231.250.9",{mine}}} 1' in text
     assert f'netsight_dns_latency_seconds_count{{{mine}}} 3' in text
+
+
+def test_any_process_name_keeps_every_output_valid(netns, netsight_bin, prometheus_bin, cleanup):
+    """A process may name itself anything: quotes, backslashes, control
+    characters, bytes that are not UTF-8. The scrape still lints, the map is
+    still JSON, and the text and DOT maps carry no raw control character."""
+    agent = Agent(netsight_bin)
+    cleanup(agent)
+    netns.run("python3", "-c",
+              "import ctypes, socket\n"
+              "ctypes.CDLL(None).prctl(15, b'q\"b\\\\c\\nd\\xff\\x1b[31m', 0, 0, 0)\n"
+              "socket.socket().connect_ex(('127.0.0.1', 5561))\n")
+    time.sleep(2.5)
+    text = get(f"{agent.url}/metrics")[2]
+    # Valid UTF-8 (ESC included) as it is, escaped as the format says; other bytes as \\xNN.
+    assert 'process="q\\"b\\\\c\\nd\\\\xff\x1b[31m"' in text
+    lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                          text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    with urllib.request.urlopen(f"{agent.url}/api/v1/map", timeout=10) as r:
+        doc = json.loads(r.read().decode("utf-8"))  # strict: valid UTF-8
+    assert any(e["source"].get("process", "").startswith('q"b') for e in doc["edges"])
+    for out in (subprocess.run([netsight_bin, "map", "--agent", f"127.0.0.1:{agent.port}"],
+                               capture_output=True, timeout=30).stdout,
+                get(f"{agent.url}/api/v1/map.dot")[2].encode()):
+        assert b"\x1b" not in out and b"\xff" not in out
+        assert b"\\x1b[31m" in out  # ESC shown as text

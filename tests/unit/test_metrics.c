@@ -94,6 +94,22 @@ static void text_format(void **state)
 	ns_metrics__free(m);
 }
 
+/* Any bytes a process chose as its name: the exposition stays valid UTF-8. */
+static void label_values_stay_valid_utf8(void **state)
+{
+	struct ns_metrics *m = ns_metrics__new(&(struct ns_metrics_opts){ 0 });
+	int c = ns_metrics__add(m, &opened);
+	char *text;
+
+	(void)state;
+	assert_int_equal(
+		ns_metrics__inc(m, c, (const char *[]){ "egress", "q\xff\xc3\xa9x" }, 1, 1), 0);
+	text = render(m, false);
+	assert_non_null(strstr(text, "process=\"q\\\\xff\xc3\xa9x\"} 1\n"));
+	free(text);
+	ns_metrics__free(m);
+}
+
 static void full_metrics_fold_into_other(void **state)
 {
 	struct ns_metrics *m = ns_metrics__new(&(struct ns_metrics_opts){ .max_series = 3 });
@@ -137,6 +153,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(text_format),
+		cmocka_unit_test(label_values_stay_valid_utf8),
 		cmocka_unit_test(full_metrics_fold_into_other),
 		cmocka_unit_test(idle_series_expire),
 	};
