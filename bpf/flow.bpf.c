@@ -231,9 +231,14 @@ static __always_inline void flow_total(__u32 period, const struct flow_packet *p
 /* A packet of a flow that found no room: sent whole to user space. */
 static __always_inline void flow_overflow(const struct flow_packet *p)
 {
-	struct ns_flow_event *e = ns_event_reserve(sizeof(*e), NS_EVENT_FLOW, 0);
+	struct ns_flow_event *e;
 
+	/*
+	 * Counted before reserving: between the reservation and its NULL check,
+	 * Linux 6.1's verifier would lose that the check was already made.
+	 */
 	ns_count_error(NS_ERR_SUMMARY_FULL);
+	e = ns_event_reserve(sizeof(*e), NS_EVENT_FLOW, 0);
 	if (!e)
 		return;
 	e->key = p->key;

@@ -31,6 +31,22 @@ enum ns_dns_direction {
 	NS_DNS_ANSWER = 1, /* received from one */
 };
 
+/*
+ * --by client: the queries a DNS server on this host receives, counted per
+ * client address and question type where they come in (TC or XDP), in the
+ * rows of dns_clients for the reading period in dns_client_period[0].
+ */
+#define NS_DNS_CLIENTS_MAX 16384
+
+struct ns_dns_client_key {
+	__u8 addr[NS_ADDR_LEN]; /* the client's; IPv4 in the first four bytes */
+	__u16 family; /* AF_INET, AF_INET6 */
+	__u16 qtype;
+	__u8 epoch; /* reading period */
+	__u8 pad[3];
+};
+
 _Static_assert(sizeof(struct ns_dns_event) == 128 + NS_DNS_MSG_MAX, "ns_dns_event layout");
+_Static_assert(sizeof(struct ns_dns_client_key) == 24, "ns_dns_client_key layout");
 
 #endif /* NETSIGHT_DNS_H */

@@ -357,8 +357,9 @@ static int load(struct ns_session *s, const struct ns_cli_opts *o)
 			       "DNS metrics are unavailable: the kernel refused %s: %s",
 			       ns_session__subject(s), strerror(-err));
 	}
-	if (o->flows.nifaces) {
-		ns_flow_configure(&o->flows);
+	if (o->devices.nifaces) {
+		ns_flow_configure(
+			&(struct ns_flow_opts){ .dev = o->devices, .max_flows = o->max_flows });
 		err = ns_session__add(s, &ns_flow_family);
 		if (err)
 			ns_log(NS_LOG_WARN,
@@ -459,12 +460,12 @@ static int run_agent(const struct ns_cli_opts *o)
 	int lock_fd, stats_fd = -1, code = NS_EXIT_FAILURE, err, log_fd;
 	char errbuf[NS_CLI_ERR_LEN];
 
-	if (o->flows.netns && !o->flows.nifaces) {
+	if (o->devices.netns && !o->devices.nifaces) {
 		fprintf(stderr, "netsight agent: --netns says where the --iface interfaces are; "
 				"give --iface too\nTry 'netsight agent --help'.\n");
 		return NS_EXIT_USAGE;
 	}
-	if (o->flows.nifaces && ns_flow_check(&o->flows, errbuf, sizeof(errbuf))) {
+	if (o->devices.nifaces && ns_devices_check(&o->devices, errbuf, sizeof(errbuf))) {
 		fprintf(stderr, "netsight agent: %s\n", errbuf);
 		return NS_EXIT_USAGE;
 	}
@@ -590,12 +591,9 @@ static const struct ns_option agent_options[] = {
 };
 
 static const struct ns_option_group agent_groups[] = {
-	{ "Agent", agent_options },
-	{ "Flows (netsight_flow_* metrics)", ns_flows_iface_options },
-	{ "Filters", ns_filter_options },
-	{ "Run", ns_run_options },
-	{ "Kernel", ns_kernel_options },
-	{ NULL, NULL },
+	{ "Agent", agent_options },	  { "Flows (netsight_flow_* metrics)", ns_device_options },
+	{ "Filters", ns_filter_options }, { "Run", ns_run_options },
+	{ "Kernel", ns_kernel_options },  { NULL, NULL },
 };
 
 const struct ns_command ns_cmd_agent = {

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/run.h"
+#include "lib/devices.h"
 #include "lib/parse.h"
 #include "probes/dns.h"
 #include "probes/registry.h"
@@ -42,18 +43,58 @@ static int parse_timeout(struct ns_cli_opts *o, const char *arg, char *err, size
 	return 0;
 }
 
-static int run_dns(const struct ns_cli_opts *o)
+static int parse_by(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
 {
-	struct ns_dns_opts opts = o->dns;
+	if (strcmp(arg, "client")) {
+		snprintf(err, errlen,
+			 "invalid --by '%.40s': expected client (the queries a DNS server here "
+			 "receives, per client)",
+			 arg);
+		return -EINVAL;
+	}
+	o->dns.by_client = true;
+	o->summary = true; /* counted in the kernel: tables only */
+	return 0;
+}
 
-	opts.summary = o->summary;
+static int run_dns(const struct ns_cli_opts *given)
+{
+	struct ns_cli_opts o = *given;
+	struct ns_dns_opts opts = o.dns;
+	char err[NS_CLI_ERR_LEN];
+
+	if (opts.by_client && !o.devices.nifaces) {
+		fprintf(stderr,
+			"netsight dns: --by client counts the queries coming in on "
+			"interfaces: give --iface IF (or all)\nTry 'netsight dns --help'.\n");
+		return NS_EXIT_USAGE;
+	}
+	if (!opts.by_client && (o.devices.nifaces || o.devices.xdp || o.devices.netns)) {
+		fprintf(stderr, "netsight dns: --iface, --xdp and --netns go with --by client\n"
+				"Try 'netsight dns --help'.\n");
+		return NS_EXIT_USAGE;
+	}
+	if (opts.by_client && ns_devices_check(&o.devices, err, sizeof(err))) {
+		fprintf(stderr, "netsight dns: %s\n", err);
+		return NS_EXIT_USAGE;
+	}
+	/* Counted in the kernel: tables only. */
+	if (opts.by_client)
+		o.summary = true;
+	opts.summary = o.summary;
+	opts.dev = o.devices;
 	ns_dns_configure(&opts);
-	return ns_run(o, "DNS queries and answers", dns_families);
+	return ns_run(&o, opts.by_client ? "DNS queries per client" : "DNS queries and answers",
+		      dns_families);
 }
 
 static const struct ns_option dns_options[] = {
 	{ "dns-port", 0, "PORT", "a port DNS servers answer on (repeatable, up to 8; default 53)",
 	  parse_dns_port },
+	{ "by", 0, "client",
+	  "as a DNS server: count the queries coming in on the --iface interfaces per client "
+	  "address and question type, in the kernel (at TC, or XDP with --xdp); tables only",
+	  parse_by },
 	{ "timeout", 0, "TIME",
 	  "a query with no answer after TIME is reported as dns_timeout (default 5s)",
 	  parse_timeout },
@@ -62,6 +103,7 @@ static const struct ns_option dns_options[] = {
 
 static const struct ns_option_group dns_groups[] = {
 	{ "DNS", dns_options },
+	{ "Interfaces (--by client)", ns_device_options },
 	{ "Filters", ns_filter_options },
 	{ "Summary", ns_summary_options },
 	{ "Output", ns_output_options },
@@ -88,11 +130,16 @@ const struct ns_command ns_cmd_dns = {
 		"queries it receives: its clients are.\n"
 		"\n"
 		"With --summary: per process and question name, the queries, errors by response\n"
-		"code, timeouts and latency percentiles, at exit and every --interval.",
+		"code, timeouts and latency percentiles, at exit and every --interval.\n"
+		"\n"
+		"On a DNS server, --by client --iface IF counts the queries that come in on IF\n"
+		"per client address and question type, in the kernel, at TC or with --xdp at\n"
+		"XDP (native where the driver has it), copying no packet to user space.",
 	.groups = dns_groups,
 	.examples = "  netsight dns                        every query and answer\n"
 		    "  netsight dns -c curl -o json        those of curl, as JSON\n"
 		    "  netsight dns --summary --interval 10\n"
-		    "  netsight dns --dns-port 53 --dns-port 5353 --timeout 2s\n",
+		    "  netsight dns --dns-port 53 --dns-port 5353 --timeout 2s\n"
+		    "  netsight dns --by client --iface eth0 --xdp --interval 10\n",
 	.run = run_dns,
 };

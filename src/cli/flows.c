@@ -17,7 +17,7 @@ static const struct ns_family *const flows_families[] = { &ns_flow_family, NULL 
 /* --iface: repeatable, and comma-separated. */
 static int parse_iface(struct ns_cli_opts *o, const char *arg, char *err, size_t errlen)
 {
-	struct ns_flow_opts *f = &o->flows;
+	struct ns_device_opts *f = &o->devices;
 	const char *p = arg;
 
 	if (!*arg) {
@@ -27,15 +27,15 @@ static int parse_iface(struct ns_cli_opts *o, const char *arg, char *err, size_t
 	while (*p) {
 		size_t len = strcspn(p, ",");
 
-		if (!len || len >= NS_FLOW_IFNAME_LEN) {
+		if (!len || len >= NS_DEVICE_NAME_LEN) {
 			snprintf(err, errlen,
 				 "invalid --iface '%.40s': interface names are 1 to 15 characters, "
 				 "comma-separated",
 				 arg);
 			return -EINVAL;
 		}
-		if (f->nifaces == NS_FLOW_IFACES_MAX) {
-			snprintf(err, errlen, "too many --iface: at most %d", NS_FLOW_IFACES_MAX);
+		if (f->nifaces == NS_DEVICES_MAX) {
+			snprintf(err, errlen, "too many --iface: at most %d", NS_DEVICES_MAX);
 			return -E2BIG;
 		}
 		memcpy(f->ifaces[f->nifaces], p, len);
@@ -52,7 +52,7 @@ static int parse_xdp(struct ns_cli_opts *o, const char *arg, char *err, size_t e
 	(void)arg;
 	(void)err;
 	(void)errlen;
-	o->flows.xdp = true;
+	o->devices.xdp = true;
 	return 0;
 }
 
@@ -65,7 +65,7 @@ static int parse_max_flows(struct ns_cli_opts *o, const char *arg, char *err, si
 			 NS_FLOW_TABLE_MAX);
 		return -EINVAL;
 	}
-	o->flows.max_flows = (__u32)n;
+	o->max_flows = (__u32)n;
 	return 0;
 }
 
@@ -75,7 +75,7 @@ static int parse_netns(struct ns_cli_opts *o, const char *arg, char *err, size_t
 		snprintf(err, errlen, "invalid --netns '': give a path (/run/netns/NAME) or a pid");
 		return -EINVAL;
 	}
-	o->flows.netns = arg;
+	o->devices.netns = arg;
 	return 0;
 }
 
@@ -93,13 +93,13 @@ static int run_flows(const struct ns_cli_opts *given)
 	struct ns_cli_opts o = *given;
 	char err[NS_CLI_ERR_LEN];
 
-	if (!o.flows.nifaces) {
+	if (!o.devices.nifaces) {
 		fprintf(stderr,
 			"netsight flows: which interface? Give --iface IF (repeatable), or --iface "
 			"all\nTry 'netsight flows --help'.\n");
 		return NS_EXIT_USAGE;
 	}
-	if (ns_flow_check(&o.flows, err, sizeof(err))) {
+	if (ns_devices_check(&o.devices, err, sizeof(err))) {
 		fprintf(stderr, "netsight flows: %s\n", err);
 		return NS_EXIT_USAGE;
 	}
@@ -107,11 +107,11 @@ static int run_flows(const struct ns_cli_opts *given)
 		o.interval_s = 1;
 	if (!o.top && o.format == NS_FORMAT_TEXT)
 		o.top = FLOWS_DEFAULT_TOP;
-	ns_flow_configure(&o.flows);
+	ns_flow_configure(&(struct ns_flow_opts){ .dev = o.devices, .max_flows = o.max_flows });
 	return ns_run(&o, "flows", flows_families);
 }
 
-const struct ns_option ns_flows_iface_options[] = {
+const struct ns_option ns_device_options[] = {
 	{ "iface", 'i', "IF",
 	  "count on interface IF (repeatable, or comma-separated); 'all' for every interface "
 	  "of the network namespace, and those that appear later",
@@ -123,23 +123,26 @@ const struct ns_option ns_flows_iface_options[] = {
 	{ "netns", 0, "PATH|PID",
 	  "attach to interfaces of this network namespace (/run/netns/NAME, or a process's)",
 	  parse_netns },
-	{ "max-flows", 0, "N",
-	  "flows the kernel holds per interval (default 16384); packets of more are sent "
-	  "to user space one by one, and counted",
-	  parse_max_flows },
 	{ NULL },
 };
 
 static const struct ns_option flows_table_options[] = {
+	{ "max-flows", 0, "N",
+	  "flows the kernel holds per interval (default 16384); packets of more are sent "
+	  "to user space one by one, and counted",
+	  parse_max_flows },
 	{ "top", 0, "N", "text: the N flows with the most bytes each interval (default 20)",
 	  parse_top },
 	{ NULL },
 };
 
 static const struct ns_option_group flows_groups[] = {
-	{ "Interfaces", ns_flows_iface_options }, { "Tables", ns_interval_options },
-	{ "Top", flows_table_options },		  { "Output", ns_table_output_options },
-	{ "Kernel", ns_kernel_options },	  { NULL, NULL },
+	{ "Interfaces", ns_device_options },
+	{ "Tables", ns_interval_options },
+	{ "Tables of flows", flows_table_options },
+	{ "Output", ns_table_output_options },
+	{ "Kernel", ns_kernel_options },
+	{ NULL, NULL },
 };
 
 const struct ns_command ns_cmd_flows = {

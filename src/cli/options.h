@@ -58,8 +58,9 @@ struct ns_cli_opts {
 	size_t nexcluded;
 	const char *events[NS_MAX_EVENT_NAMES]; /* --event: report only these actions */
 	size_t nevents;
-	/* flows */
-	struct ns_flow_opts flows;
+	/* flows, dns --by client, agent --iface: --iface, --xdp, --netns */
+	struct ns_device_opts devices;
+	__u32 max_flows; /* --max-flows */
 	/* dns */
 	struct ns_dns_opts dns;
 	uint64_t top; /* text tables: at most this many rows; 0: all */
@@ -128,8 +129,8 @@ extern const struct ns_option ns_format_options[];
 extern const struct ns_option ns_run_options[];
 /* Output options of commands that only aggregate: no --count, no event ring size. */
 extern const struct ns_option ns_table_output_options[];
-/* --iface, --xdp, --netns, --max-flows: flows, and the agent's flow metrics. */
-extern const struct ns_option ns_flows_iface_options[];
+/* --iface, --xdp, --netns: flows, dns --by client, and the agent's flow metrics. */
+extern const struct ns_option ns_device_options[];
 
 /*
  * Checks combinations a single option cannot see (--interval without

@@ -4,9 +4,12 @@
  * host sends or receives, decoded here (lib/dnsmsg.h); an answer is matched
  * to its query by id, transport and both ends, for its latency, and a query
  * with no answer within the timeout is reported as such. With --summary,
- * counts per process and question name instead.
+ * counts per process and question name instead. With --by client, the
+ * queries a DNS server here receives, counted in the kernel per client and
+ * question type on the interfaces given (lib/devices.h).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,7 @@
 #include "lib/keytable.h"
 #include "lib/log.h"
 #include "lib/objvar.h"
+#include "lib/periods.h"
 #include "lib/session.h"
 #include "lib/units.h"
 #include "probes/dns.h"
@@ -71,8 +75,19 @@ struct summary_row {
 	struct dns_counts counts[3];
 };
 
+/* --by client: one client and question type, since the start. */
+struct client_row {
+	struct ns_dns_client_key key; /* epoch 0 */
+	__u64 reading, total;
+	char qtype[16]; /* its name, for the records */
+};
+
 static struct {
 	struct ns_dns_opts o;
+	struct ns_devices devices;
+	struct ns_periods periods;
+	struct ns_keytable clients; /* struct client_row */
+	struct bpf_object *obj;
 	struct ns_keytable pending; /* struct pending */
 	size_t live; /* pending queries not answered or timed out */
 	struct ns_keytable summary; /* struct summary_row */
@@ -103,6 +118,12 @@ static int dns_prepare(struct ns_session *s, struct bpf_object *obj)
 	}
 	ns_keytable_init(&dns.pending, sizeof(struct pending), sizeof(struct query_key));
 	ns_keytable_init(&dns.summary, sizeof(struct summary_row), sizeof(struct summary_key));
+	ns_keytable_init(&dns.clients, sizeof(struct client_row), sizeof(struct ns_dns_client_key));
+	ns_periods_init(&dns.periods, sizeof(struct ns_dns_client_key));
+	dns.obj = obj;
+	if (dns.o.by_client &&
+	    ns_object_var_set(obj, "dns_by_client", &(__u32){ 1 }, sizeof(__u32)))
+		return -ENOENT;
 	dns.live = 0;
 	dns.unanswered_at_exit = 0;
 	dns.summarizing = dns.o.summary;
@@ -269,12 +290,33 @@ static int dns_decode(const void *data, size_t size, const struct ns_decode_ctx 
 	return NS_DECODE_KEPT;
 }
 
+static int prog_fd(const char *name)
+{
+	return bpf_program__fd(bpf_object__find_program_by_name(dns.obj, name));
+}
+
+static int dns_started(struct ns_session *s, struct bpf_object *obj)
+{
+	struct ns_device_progs progs = {
+		.tc_ingress = prog_fd("dns_tc_clients"),
+		.tc_egress = -1,
+		.xdp = prog_fd("dns_xdp_clients"),
+		.prefix = "dns_",
+		.what = "counting DNS queries per client",
+	};
+
+	(void)s;
+	(void)obj;
+	return dns.o.by_client ? ns_devices_start(&dns.devices, &dns.o.dev, &progs) : 0;
+}
+
 /* Queries past the timeout: reported, and forgotten. */
 static int dns_tick(struct ns_session *s, struct bpf_object *obj)
 {
 	__u64 now = ns_boot_now(), limit = timeout_ns();
 
 	(void)obj;
+	ns_devices_tick(&dns.devices);
 	for (size_t i = 0; dns.live && i < dns.pending.n; i++) {
 		struct pending *p = ns_keytable_at(&dns.pending, i);
 		struct summary_row *row;
@@ -318,6 +360,7 @@ static int dns_finish(struct ns_session *s, struct bpf_object *obj)
 {
 	(void)s;
 	(void)obj;
+	ns_devices_stop(&dns.devices);
 	dns.unanswered_at_exit = dns.live;
 	if (dns.live)
 		ns_log(NS_LOG_INFO,
@@ -343,13 +386,75 @@ static const char *rcodes_text(struct dns_counts *c)
 	return c->rcodes_text;
 }
 
+static int read_client(const void *key, const void *value, void *ctx)
+{
+	struct ns_dns_client_key k = *(const struct ns_dns_client_key *)key;
+	struct client_row *row;
+
+	(void)ctx;
+	k.epoch = 0;
+	row = ns_keytable_get(&dns.clients, &k, 4 * NS_DNS_CLIENTS_MAX);
+	if (row) {
+		if (!row->qtype[0])
+			snprintf(row->qtype, sizeof(row->qtype), "%s",
+				 ns_dns_type_name(k.qtype, row->qtype, sizeof(row->qtype)));
+		row->reading += *(const __u64 *)value;
+		row->total += *(const __u64 *)value;
+	}
+	return 0;
+}
+
+/* --by client: the kernel's counts of the period it left, one row per client and type. */
+static int clients_summarize(struct ns_session *s, struct bpf_object *obj, bool since_start,
+			     ns_record_fn emit, void *ctx)
+{
+	__u64 now = ns_session__now_epoch(s);
+	int old, err = 0;
+
+	if (!since_start) {
+		for (size_t i = 0; i < dns.clients.n; i++)
+			((struct client_row *)ns_keytable_at(&dns.clients, i))->reading = 0;
+		old = ns_periods_flip(
+			&dns.periods,
+			bpf_map__fd(bpf_object__find_map_by_name(obj, "dns_client_period")), 0);
+		if (old < 0)
+			return old;
+		err = ns_periods_take(&dns.periods,
+				      bpf_map__fd(bpf_object__find_map_by_name(obj, "dns_clients")),
+				      offsetof(struct ns_dns_client_key, epoch), old, sizeof(__u64),
+				      read_client, NULL);
+	}
+	for (size_t i = 0; !err && i < dns.clients.n; i++) {
+		struct client_row *row = ns_keytable_at(&dns.clients, i);
+		__u64 n = since_start ? row->total : row->reading;
+		struct ns_record rec;
+
+		if (!n)
+			continue;
+		ns_record_init(&rec, now, "dns_clients");
+		rec.kind = NS_RECORD_METRIC;
+		rec.packet = true;
+		rec.direction = NS_DIR_INGRESS;
+		rec.tuple.family = row->key.family;
+		rec.tuple.protocol = IPPROTO_UDP;
+		memcpy(rec.tuple.laddr, row->key.addr, NS_ADDR_LEN);
+		rec.unknown = NS_PART_LPORT | NS_PART_RADDR | NS_PART_RPORT;
+		ns_record_str(&rec, NS_F_DNS_QTYPE, row->qtype);
+		ns_record_u64(&rec, NS_F_COUNT, n);
+		ns_record_str(&rec, NS_F_SUMMARY_SCOPE, since_start ? "total" : "interval");
+		emit(&rec, &ns_dns_family, ctx);
+	}
+	return err;
+}
+
 /* One row per process and name, since the last reading or since the start. */
 static int dns_summarize(struct ns_session *s, struct bpf_object *obj, bool since_start,
 			 ns_record_fn emit, void *ctx)
 {
 	__u64 now = ns_session__now_epoch(s);
 
-	(void)obj;
+	if (dns.o.by_client)
+		return clients_summarize(s, obj, since_start, emit, ctx);
 	for (size_t i = 0; dns.summarizing && i < dns.summary.n; i++) {
 		struct summary_row *row = ns_keytable_at(&dns.summary, i);
 		struct dns_counts *c = &row->counts[since_start ? 1 : 2];
@@ -389,6 +494,9 @@ static int dns_summarize(struct ns_session *s, struct bpf_object *obj, bool sinc
 
 static void dns_release(void)
 {
+	ns_devices_stop(&dns.devices);
+	ns_periods_release(&dns.periods);
+	ns_keytable_release(&dns.clients);
 	ns_keytable_release(&dns.pending);
 	ns_keytable_release(&dns.summary);
 }
@@ -407,6 +515,8 @@ static const struct ns_column dns_columns[] = {
 };
 
 static const struct ns_column dns_summary_columns[] = {
+	{ .header = "CLIENT", .width = 16, .kind = NS_COL_LOCAL },
+	{ .header = "TYPE", .width = 6, .field = NS_F_DNS_QTYPE },
 	{ .header = "PID", .width = 7, .kind = NS_COL_PID },
 	{ .header = "COMM", .width = 15, .kind = NS_COL_COMM },
 	{ .header = "QUERIES", .width = 8, .field = NS_F_COUNT },
@@ -423,6 +533,7 @@ const struct ns_family ns_dns_family = {
 	.name = "dns",
 	NS_FAMILY_SKELETON_OPS(dns),
 	.prepare = dns_prepare,
+	.started = dns_started,
 	.tick = dns_tick,
 	.finish = dns_finish,
 	.summarize = dns_summarize,

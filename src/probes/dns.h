@@ -8,6 +8,7 @@
 
 #include <netsight/dns.h>
 
+#include "lib/devices.h"
 #include "lib/family.h"
 
 #define NS_DNS_TIMEOUT_DEFAULT_MS 5000
@@ -17,6 +18,9 @@ struct ns_dns_opts {
 	size_t nports;
 	__u64 timeout_ms; /* a query unanswered this long is a timeout; 0: the default */
 	bool summary; /* count per process and name instead of reporting each message */
+	/* --by client: count the queries coming in on these interfaces instead. */
+	bool by_client;
+	struct ns_device_opts dev;
 };
 
 /* What the next load of the DNS family watches (copied). */

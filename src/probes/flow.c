@@ -1,30 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The flow family (bpf/flow.bpf.c): attaches to the interfaces asked for and
- * turns each reading period's rows into one record per flow.
- *
- * Attaching never disturbs what is already on an interface, and leaves
- * nothing behind:
- *  - TC: a TCX link per direction (Linux 6.6+), which the kernel removes
- *    when this process dies, returning TCX_NEXT so the programs after it
- *    run. Where TCX is missing, a clsact filter with netsight's own handle
- *    and priority; one left by a run that was killed is found and removed
- *    at the next start, which says so.
- *  - XDP (--xdp): an XDP link, native where the driver has it, generic
- *    otherwise; ingress only. An XDP program already on the device is
- *    reported, not replaced.
+ * The flow family (bpf/flow.bpf.c): attaches to the interfaces asked for
+ * (lib/devices.h) and turns each reading period's rows into one record per
+ * flow.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <net/if.h>
-#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <linux/if_link.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -44,27 +29,8 @@
 
 NS_FAMILY_SKELETONS(flow)
 
-/* TCX attach types (Linux 6.6), missing from older uapi headers. */
-#define FLOW_TCX_INGRESS 46
-#define FLOW_TCX_EGRESS 47
-/* The clsact filter's handle and priority ("ns"), to find netsight's own. */
-#define FLOW_TC_HANDLE 0x6e73
-#define FLOW_TC_PRIORITY 0x6e73
-/* Interfaces under "all" are looked for again this often. */
-#define FLOW_RESCAN_NS NS_NSEC_PER_SEC
 /* Readings a flow's total is kept without traffic. */
 #define FLOW_SEEN_READINGS 60
-
-enum { DIR_IN, DIR_OUT, DIRS };
-
-struct attachment {
-	char name[IF_NAMESIZE];
-	int ifindex;
-	int links[DIRS]; /* TCX or XDP link descriptors; -1: none */
-	bool filters[DIRS]; /* clsact filters */
-	bool made_clsact; /* the clsact qdisc is netsight's */
-	bool gone;
-};
 
 /* A flow in one reading (key.epoch 0). */
 struct flow_row {
@@ -81,76 +47,23 @@ struct flow_seen {
 
 static struct {
 	struct ns_flow_opts o;
-	bool all;
-	struct attachment at[NS_FLOW_IFACES_MAX];
-	size_t n;
+	struct ns_devices devices;
 	struct ns_periods periods;
 	struct ns_keytable reading; /* struct flow_row */
 	struct ns_keytable pending[2]; /* overflow packets, by period */
 	struct ns_keytable seen; /* struct flow_seen */
-	__u64 readings, last_read_ns, next_rescan_ns;
+	__u64 readings, last_read_ns;
 	struct bpf_object *obj;
 } fl;
 
 void ns_flow_configure(const struct ns_flow_opts *opts)
 {
 	fl.o = *opts;
-	fl.all = false;
-	for (size_t i = 0; i < opts->nifaces; i++)
-		if (!strcmp(opts->ifaces[i], "all"))
-			fl.all = true;
 }
 
 static __u32 max_flows(void)
 {
 	return fl.o.max_flows ? fl.o.max_flows : NS_FLOW_TABLE_DEFAULT;
-}
-
-/* Enters the namespace of --netns (@enter) or returns to this one; 0 or -errno. */
-static int switch_netns(bool enter)
-{
-	static int own = -1, target = -1;
-	char path[64];
-	const char *p = fl.o.netns;
-
-	if (!fl.o.netns)
-		return 0;
-	if (own < 0) {
-		own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (p[strspn(p, "0123456789")] == '\0') {
-			snprintf(path, sizeof(path), "/proc/%s/ns/net", p);
-			p = path;
-		}
-		target = open(p, O_RDONLY | O_CLOEXEC);
-		if (own < 0 || target < 0)
-			return -errno;
-	}
-	return setns(enter ? target : own, CLONE_NEWNET) ? -errno : 0;
-}
-
-int ns_flow_check(const struct ns_flow_opts *opts, char *err, size_t errlen)
-{
-	int e;
-
-	ns_flow_configure(opts);
-	e = switch_netns(true);
-	if (e) {
-		snprintf(err, errlen,
-			 "--netns '%s': %s (give a network namespace's path, e.g. "
-			 "/run/netns/NAME, or a process id)",
-			 opts->netns, strerror(-e));
-		return e;
-	}
-	for (size_t i = 0; i < opts->nifaces; i++)
-		if (strcmp(opts->ifaces[i], "all") && !if_nametoindex(opts->ifaces[i])) {
-			e = -errno;
-			snprintf(err, errlen,
-				 "--iface '%s': no such interface%s ('ip link' lists them)",
-				 opts->ifaces[i], opts->netns ? " in that network namespace" : "");
-			break;
-		}
-	switch_netns(false);
-	return e;
 }
 
 static int flow_opened(struct bpf_object *obj)
@@ -181,229 +94,31 @@ static int flow_prepare(struct ns_session *s, struct bpf_object *obj)
 	return bpf_map_update_elem(state_fd(), &index, &limit, BPF_ANY) ? -errno : 0;
 }
 
-/* The id and name of program @id. */
-static void prog_name(__u32 id, char *name, size_t len)
-{
-	struct bpf_prog_info info = { 0 };
-	__u32 size = sizeof(info);
-	int fd = bpf_prog_get_fd_by_id(id);
-
-	snprintf(name, len, "?");
-	if (fd < 0)
-		return;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &size))
-		snprintf(name, len, "%s", info.name);
-	close(fd);
-}
-
-/* A clsact filter of @prog_fd in direction @dir, where TCX is missing. */
-static int attach_clsact(struct attachment *a, int prog_fd, int dir)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
-		    .attach_point = dir == DIR_IN ? BPF_TC_INGRESS : BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FLOW_TC_HANDLE, .priority = FLOW_TC_PRIORITY);
-	char name[BPF_OBJ_NAME_LEN];
-	int err = bpf_tc_hook_create(&hook);
-
-	if (!err)
-		a->made_clsact = true;
-	else if (err != -EEXIST)
-		return err;
-	if (!bpf_tc_query(&hook, &opts)) {
-		prog_name(opts.prog_id, name, sizeof(name));
-		if (strncmp(name, "flow_tc_", 8)) {
-			ns_log(NS_LOG_WARN,
-			       "%s: the clsact filter handle %#x priority %#x is taken by program "
-			       "%u (%s); not touching it",
-			       a->name, FLOW_TC_HANDLE, FLOW_TC_PRIORITY, opts.prog_id, name);
-			return -EEXIST;
-		}
-		opts.prog_id = 0;
-		opts.prog_fd = 0;
-		opts.flags = 0;
-		if (!bpf_tc_detach(&hook, &opts))
-			ns_log(NS_LOG_WARN,
-			       "%s: removed a netsight flow filter (%s) left by a run that did not "
-			       "stop cleanly",
-			       a->name, dir == DIR_IN ? "ingress" : "egress");
-	}
-	opts.prog_fd = prog_fd;
-	opts.prog_id = 0;
-	opts.flags = 0;
-	err = bpf_tc_attach(&hook, &opts);
-	if (!err)
-		a->filters[dir] = true;
-	return err;
-}
-
 static int prog_fd(const char *name)
 {
 	return bpf_program__fd(bpf_object__find_program_by_name(fl.obj, name));
 }
 
-static int attach_tc(struct attachment *a)
-{
-	static const char *const progs[DIRS] = { "flow_tc_ingress", "flow_tc_egress" };
-	static const int types[DIRS] = { FLOW_TCX_INGRESS, FLOW_TCX_EGRESS };
-	bool legacy = false;
-	int err;
-
-	for (int dir = 0; dir < DIRS; dir++) {
-		a->links[dir] = bpf_link_create(prog_fd(progs[dir]), a->ifindex, types[dir], NULL);
-		if (a->links[dir] >= 0)
-			continue;
-		/* A kernel without TCX (before 6.6) knows no such attach type. */
-		if (errno != EINVAL && errno != EOPNOTSUPP && errno != 524 /* ENOTSUPP */)
-			return -errno;
-		err = attach_clsact(a, prog_fd(progs[dir]), dir);
-		if (err)
-			return err;
-		legacy = true;
-	}
-	ns_log(NS_LOG_INFO, "%s: counting at TC ingress and egress (%s)", a->name,
-	       legacy ? "clsact filters: this kernel has no TCX" : "TCX");
-	return 0;
-}
-
-static int attach_xdp(struct attachment *a)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	__u32 id = 0;
-	char name[BPF_OBJ_NAME_LEN];
-
-	a->links[DIR_IN] = bpf_link_create(prog_fd("flow_xdp"), a->ifindex, BPF_XDP, NULL);
-	if (a->links[DIR_IN] < 0) {
-		int err = -errno;
-
-		if ((err == -EBUSY || err == -EEXIST) && !bpf_xdp_query_id(a->ifindex, 0, &id) &&
-		    id) {
-			prog_name(id, name, sizeof(name));
-			ns_log(NS_LOG_ERROR,
-			       "%s already has an XDP program (id %u, %s); netsight does not "
-			       "replace it: count at TC instead (without --xdp)",
-			       a->name, id, name);
-		}
-		return err;
-	}
-	bpf_xdp_query(a->ifindex, 0, &q);
-	ns_log(NS_LOG_INFO, "%s: counting at XDP (%s), ingress only: packets sent are not seen",
-	       a->name, q.attach_mode == XDP_ATTACHED_DRV ? "native" : "generic");
-	return 0;
-}
-
-static void detach(struct attachment *a)
-{
-	for (int dir = 0; dir < DIRS; dir++) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
-			    .attach_point = dir == DIR_IN ? BPF_TC_INGRESS : BPF_TC_EGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FLOW_TC_HANDLE,
-			    .priority = FLOW_TC_PRIORITY);
-
-		if (a->links[dir] >= 0)
-			close(a->links[dir]);
-		a->links[dir] = -1;
-		if (a->filters[dir] && !a->gone)
-			bpf_tc_detach(&hook, &opts);
-		a->filters[dir] = false;
-	}
-	if (a->made_clsact && !a->gone) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
-			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-		bpf_tc_hook_destroy(&hook);
-	}
-	a->made_clsact = false;
-}
-
-/* Attaches to interface @name, unless already; 0 or -errno. */
-static int attach_iface(const char *name)
-{
-	struct attachment *a;
-	int ifindex = (int)if_nametoindex(name), err;
-
-	if (!ifindex)
-		return -errno;
-	for (size_t i = 0; i < fl.n; i++)
-		if (fl.at[i].ifindex == ifindex && !fl.at[i].gone)
-			return 0;
-	if (fl.n == NS_FLOW_IFACES_MAX) {
-		ns_log(NS_LOG_WARN, "%s: not counted, already on %d interfaces", name,
-		       NS_FLOW_IFACES_MAX);
-		return -E2BIG;
-	}
-	a = &fl.at[fl.n];
-	memset(a, 0, sizeof(*a));
-	snprintf(a->name, sizeof(a->name), "%s", name);
-	a->ifindex = ifindex;
-	a->links[DIR_IN] = a->links[DIR_OUT] = -1;
-	err = fl.o.xdp ? attach_xdp(a) : attach_tc(a);
-	if (err) {
-		detach(a);
-		return err;
-	}
-	fl.n++;
-	return 0;
-}
-
-/* Every interface of the namespace, for "all": new ones attached, gone ones noted. */
-static void scan_all(void)
-{
-	struct if_nameindex *ifs = if_nameindex();
-
-	if (!ifs)
-		return;
-	for (size_t i = 0; i < fl.n; i++) {
-		bool present = false;
-
-		for (struct if_nameindex *p = ifs; p->if_index; p++)
-			present |= (int)p->if_index == fl.at[i].ifindex;
-		fl.at[i].gone = !present;
-	}
-	for (struct if_nameindex *p = ifs; p->if_index; p++) {
-		int err = attach_iface(p->if_name);
-
-		if (err && err != -E2BIG)
-			ns_log(NS_LOG_WARN, "%s: not counted: %s", p->if_name, strerror(-err));
-	}
-	if_freenameindex(ifs);
-}
-
 static int flow_started(struct ns_session *s, struct bpf_object *obj)
 {
-	int err = switch_netns(true);
+	struct ns_device_progs progs = {
+		.tc_ingress = prog_fd("flow_tc_ingress"),
+		.tc_egress = prog_fd("flow_tc_egress"),
+		.xdp = prog_fd("flow_xdp"),
+		.prefix = "flow_",
+		.what = "counting flows",
+	};
 
 	(void)s;
 	(void)obj;
-	if (err) {
-		ns_log(NS_LOG_ERROR, "cannot enter --netns '%s': %s", fl.o.netns, strerror(-err));
-		return err;
-	}
-	for (size_t i = 0; !err && i < fl.o.nifaces; i++) {
-		if (!strcmp(fl.o.ifaces[i], "all"))
-			continue;
-		err = attach_iface(fl.o.ifaces[i]);
-		if (err)
-			ns_log(NS_LOG_ERROR, "cannot count flows on %s: %s", fl.o.ifaces[i],
-			       strerror(-err));
-	}
-	if (!err && fl.all)
-		scan_all();
-	switch_netns(false);
-	fl.next_rescan_ns = ns_boot_now() + FLOW_RESCAN_NS;
-	return err;
+	return ns_devices_start(&fl.devices, &fl.o.dev, &progs);
 }
 
 static int flow_tick(struct ns_session *s, struct bpf_object *obj)
 {
 	(void)s;
 	(void)obj;
-	if (!fl.all || ns_boot_now() < fl.next_rescan_ns)
-		return 0;
-	fl.next_rescan_ns = ns_boot_now() + FLOW_RESCAN_NS;
-	if (switch_netns(true))
-		return 0;
-	scan_all();
-	switch_netns(false);
+	ns_devices_tick(&fl.devices);
 	return 0;
 }
 
@@ -411,10 +126,7 @@ static int flow_finish(struct ns_session *s, struct bpf_object *obj)
 {
 	(void)s;
 	(void)obj;
-	switch_netns(true);
-	for (size_t i = 0; i < fl.n; i++)
-		detach(&fl.at[i]);
-	switch_netns(false);
+	ns_devices_stop(&fl.devices);
 	return 0;
 }
 
@@ -471,14 +183,6 @@ static int read_row(const void *key, const void *value, void *ctx)
 	return 0;
 }
 
-static const char *iface_name(int ifindex)
-{
-	for (size_t i = 0; i < fl.n; i++)
-		if (fl.at[i].ifindex == ifindex)
-			return fl.at[i].name;
-	return NULL;
-}
-
 /* CLOCK_MONOTONIC ns to CLOCK_REALTIME ns. */
 static __u64 mono_to_epoch(__u64 mono)
 {
@@ -495,7 +199,7 @@ static void row_record(const struct flow_row *r, const struct flow_seen *seen, _
 	const struct ns_flow_key *k = &r->key;
 	bool in = k->direction == NS_FLOW_INGRESS;
 	struct ns_tuple *t = &rec->tuple;
-	const char *ifname = iface_name((int)k->ifindex);
+	const char *ifname = ns_devices_name(&fl.devices, (int)k->ifindex);
 
 	ns_record_init(rec, now, "flow");
 	rec->kind = NS_RECORD_METRIC;
@@ -655,7 +359,6 @@ static void flow_release(void)
 	ns_keytable_release(&fl.pending[0]);
 	ns_keytable_release(&fl.pending[1]);
 	ns_keytable_release(&fl.seen);
-	fl.n = 0;
 }
 
 static const struct ns_prog_spec flow_programs[] = {

@@ -141,3 +141,30 @@ def test_bad_input_is_refused_clearly(netsight_bin, args, message):
                        text=True, timeout=30)
     assert r.returncode == 2, r.stderr
     assert message in r.stderr
+
+
+@pytest.mark.parametrize("mode", [[], ["--xdp"]], ids=["tc", "xdp"])
+def test_by_client_counts_a_servers_queries_in_the_kernel(dnsmasq, netsight_bin, cleanup,
+                                                          mode):
+    """On the server's side: queries per client and type, at TC or XDP."""
+    pair = dnsmasq
+    pair.b.run("ethtool", "-K", pair.dev_b, "gro", "off", check=False)
+    ns = Netsight(netsight_bin, "dns", "--by", "client", "--netns", f"/run/netns/{pair.b.name}",
+                  "--iface", pair.dev_b, *mode, "--interval", "1", "-o", "json")
+    cleanup(ns)
+    queries = [[pair.b4, "web.test", 1, False, i] for i in range(3)]
+    queries += [[pair.b4, "web.test", 28, False, 10 + i] for i in range(2)]
+    queries += [[pair.b4, "web.test", 28, True, 20]]  # over TCP: not counted here
+    pair.a.run("python3", "-c", CLIENT, json.dumps(queries))
+    time.sleep(1.5)
+    events, _ = ns.events()
+    rows = [e for e in events if e["event.action"] == "dns_clients"
+            and e.get("summary.scope", "interval") == "interval"]
+    counts = {}
+    for r in rows:
+        assert r["source.ip"] == pair.a4
+        counts[r["dns.question.type"]] = counts.get(r["dns.question.type"], 0) + r["count"]
+    assert counts == {"A": 3, "AAAA": 2}
+    totals = {e["dns.question.type"]: e["count"] for e in events
+              if e["event.action"] == "dns_clients" and e.get("summary.scope") == "total"}
+    assert totals == {"A": 3, "AAAA": 2}

@@ -254,3 +254,33 @@ def test_all_follows_interfaces_that_appear(pair, netsight_bin, cleanup):
             and e.get("destination.port") == UDP_PORT]
     assert sum(e["source.packets"] for e in late) == 5
     assert not links_left()
+
+
+def test_ipv6_and_fragments_are_counted_not_misparsed(pair, netsight_bin, cleanup):
+    """IPv6 flows carry their ports; IPv4 fragments after the first have none,
+    and are counted, marked, under the flow's addresses."""
+    offloads_off(pair)
+    ns = Netsight(netsight_bin, "flows", "--netns", f"/run/netns/{pair.a.name}", "--iface",
+                  pair.dev_a, "-o", "json")
+    cleanup(ns)
+    pair.a.run("python3", "-c",
+               "import socket\n"
+               "s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)\n"
+               f"[s.sendto(b'x' * 50, ('{pair.b6}', {UDP_PORT})) for _ in range(4)]\n"
+               "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+               # 3000 bytes over a 1500-byte MTU: three fragments, the first with the ports.
+               f"s.sendto(b'y' * 3000, ('{pair.b4}', {UDP_PORT + 1}))\n")
+    time.sleep(2.5)  # the IPv6 datagrams wait for neighbour discovery (and b's DAD)
+    events, _ = ns.events()
+    v6 = [e for e in events if e["network.direction"] == "egress"
+          and e.get("destination.ip") == pair.b6 and e.get("destination.port") == UDP_PORT]
+    assert sum(e["source.packets"] for e in v6) == 4
+    assert sum(e["source.bytes"] for e in v6) == 4 * (40 + 8 + 50)
+    first = [e for e in events if e["network.direction"] == "egress"
+             and e.get("destination.port") == UDP_PORT + 1]
+    rest = [e for e in events if e["network.direction"] == "egress"
+            and e.get("flow.fragments") and e.get("destination.ip") == pair.b4]
+    assert sum(e["source.packets"] for e in first) == 1
+    assert sum(e["source.packets"] for e in rest) == 2
+    assert all("destination.port" not in e for e in rest)
+    assert sum(e["source.bytes"] for e in first + rest) == 3000 + 8 + 3 * 20

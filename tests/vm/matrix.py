@@ -27,8 +27,11 @@ SERIES = {
     "6.1": "linux-image-cloud-amd64",        # bookworm's default kernel
     "6.12": "linux-image-6.12-cloud-amd64",  # bookworm's newer series
 }
-# Loaded in this order: tcp_diag and udp_diag need inet_diag.
-MODULES = ["net/ipv4/inet_diag", "net/ipv4/tcp_diag", "net/ipv4/udp_diag"]
+# Loaded in this order: tcp_diag and udp_diag need inet_diag. The clsact qdisc
+# and cls_bpf are what flows falls back to where the kernel has no TCX (6.1);
+# the guest has no modprobe to load them on demand.
+MODULES = ["net/ipv4/inet_diag", "net/ipv4/tcp_diag", "net/ipv4/udp_diag",
+           "net/sched/sch_ingress", "net/sched/cls_bpf"]
 APPLETS = ["sh", "mount", "mkdir", "sleep", "grep", "sed", "awk", "cat", "head", "kill",
            "insmod", "ip", "uname", "poweroff"]
 
