@@ -165,7 +165,7 @@ static void query_record(struct ns_record *rec, const struct pending *p, const c
 	ns_record_init(rec, epoch_ns, action);
 	rec->ecs_types = NS_ECS_PROTOCOL;
 	rec->owner = p->owner;
-	rec->packet = true;
+	/* This host's end (the client) is local, the server remote. */
 	rec->direction = NS_DIR_EGRESS;
 	t->family = p->key.family;
 	t->protocol = p->key.protocol;
@@ -256,12 +256,8 @@ static int on_answer(const struct ns_dns_event *e, const struct ns_dns_msg *m,
 	}
 	query_record(rec, p, "dns_answer", e->hdr.ts_ns + ctx->boot_to_epoch_ns);
 	rec->owner = e->owner;
-	/* The answer's packet: from the server. */
+	/* It came in: JSON's source is the server, the remote end. */
 	rec->direction = NS_DIR_INGRESS;
-	memcpy(rec->tuple.laddr, p->key.server, NS_ADDR_LEN);
-	memcpy(rec->tuple.raddr, p->key.client, NS_ADDR_LEN);
-	rec->tuple.lport = p->key.server_port;
-	rec->tuple.rport = p->key.client_port;
 	ns_record_str(rec, NS_F_DNS_TYPE, "answer");
 	ns_record_str(rec, NS_F_DNS_RCODE,
 		      ns_dns_rcode_name(m->rcode, dns.rcode_buf, sizeof(dns.rcode_buf)));
