@@ -80,6 +80,18 @@ class Pair:
             ns.ip("link", "set", dev, "up")
         self.dev_a, self.dev_b = veth_a, veth_b
 
+    def drop_every_fourth(self, port, counter=False):
+        """nftables on host b drops every fourth data segment host a sends to
+        @port (the table goes with the namespace)."""
+        self.b.run("nft", "-f", "-", input=f"""
+            table inet nstest {{
+                chain in {{
+                    type filter hook input priority 0; policy accept;
+                    ip saddr {self.a4} tcp dport {port} ip length > 100 numgen inc mod 4 == 0 \
+                        {"counter " if counter else ""}drop
+                }}
+            }}""")
+
     def close(self):
         self.a.close()
         self.b.close()

@@ -446,13 +446,7 @@ def test_prometheus_sees_retransmits_bytes_and_a_containers_connections(
     cleanup(type("Remove", (), {"kill": lambda self: cg.close()})())
     cid = container_id()
     path = cg.make(f"system.slice/docker-{cid}.scope")
-    pair.b.run("nft", "-f", "-", input=f"""
-        table inet nstest {{
-            chain in {{
-                type filter hook input priority 0; policy accept;
-                ip saddr {pair.a4} tcp dport {port} ip length > 100 numgen inc mod 4 == 0 drop
-            }}
-        }}""")
+    pair.drop_every_fourth(port)
     agent = Agent(netsight_bin)
     cleanup(agent)
     prom = Prometheus(f"127.0.0.1:{agent.port}")

@@ -145,13 +145,7 @@ def test_receive_buffer_overflow_is_the_sinks(pair, netsight_bin, cleanup, tmp_p
 def test_dropped_segments_of_a_connection_name_its_owner(pair, netsight_bin, cleanup):
     """Every fourth data segment to the server is dropped by nftables."""
     port = 6004
-    pair.b.run("nft", "-f", "-", input=f"""
-        table inet nstest {{
-            chain in {{
-                type filter hook input priority 0; policy accept;
-                tcp dport {port} ip length > 100 numgen inc mod 4 == 0 counter drop
-            }}
-        }}""")
+    pair.drop_every_fourth(port, counter=True)
     ns = drops(cleanup, netsight_bin, "--reason", "NETFILTER_DROP", "--port", port)
     srv = Peer(pair.b, "server", "--bind", pair.b4, "--port", port, "--count", 6,
                "--expect", 500, "--reply", 10, "--name", SERVER)

@@ -47,13 +47,7 @@ def total(events):
 
 def test_retransmissions_match_retranssegs(pair, netsight_bin, cleanup):
     port = 6101
-    pair.b.run("nft", "-f", "-", input=f"""
-        table inet nstest {{
-            chain in {{
-                type filter hook input priority 0; policy accept;
-                ip saddr {pair.a4} tcp dport {port} ip length > 100 numgen inc mod 4 == 0 drop
-            }}
-        }}""")
+    pair.drop_every_fourth(port)
     ns = tcp(cleanup, netsight_bin)
     a0, b0 = pair.a.counters(), pair.b.counters()
     srv = peer(cleanup, pair.b, "server", "--bind", pair.b4, "--port", port, "--count", 8,
