@@ -49,6 +49,14 @@ static const char *const iface_flow_labels[] = { "interface", "direction",   "pr
 #define LAT_BOUNDS 24
 static double lat_bounds[LAT_BOUNDS];
 
+/* The exposition bucket of kernel slot @k: 0 to LAT_BOUNDS (+Inf). */
+static int lat_bucket(int k)
+{
+	int b = k <= LAT_FIRST_SLOT ? 0 : k - LAT_FIRST_SLOT;
+
+	return b < LAT_BOUNDS ? b : LAT_BOUNDS;
+}
+
 #define DESC(var, n, h, t, l, f)                                            \
 	static const struct ns_metric_desc var = {                          \
 		.name = n, .help = h, .type = t, .labels = l, .foldable = f \
@@ -342,11 +350,8 @@ static void latency_row(struct ns_agent_metrics *am, const struct ns_record *rec
 			idx = am->latency[i];
 	if (idx < 0 || !hist)
 		return;
-	for (int k = 0; k < NS_LAT_SLOTS; k++) {
-		int b = k <= LAT_FIRST_SLOT ? 0 : k - LAT_FIRST_SLOT;
-
-		counts[b < LAT_BOUNDS ? b : LAT_BOUNDS] += hist->hist->slots[k];
-	}
+	for (int k = 0; k < NS_LAT_SLOTS; k++)
+		counts[lat_bucket(k)] += hist->hist->slots[k];
 	ns_metrics__observe(am->m, idx, (const char *[]){ ol->process, ol->container }, counts,
 			    (double)hist->hist->sum_ns / 1e9, now);
 }
@@ -406,10 +411,8 @@ static void dns_event(struct ns_agent_metrics *am, const struct ns_record *rec,
 		v = ns_record_find(rec, NS_F_DNS_LATENCY);
 		if (v) {
 			uint64_t counts[LAT_BOUNDS + 1] = { 0 };
-			int k = (int)ns_latency_slot(ns_histogram_us_up(v->u64));
-			int b = k <= LAT_FIRST_SLOT ? 0 : k - LAT_FIRST_SLOT;
 
-			counts[b < LAT_BOUNDS ? b : LAT_BOUNDS] = 1;
+			counts[lat_bucket((int)ns_latency_slot(ns_histogram_us_up(v->u64)))] = 1;
 			ns_metrics__observe(am->m, am->dns_latency,
 					    (const char *[]){ ol->process, ol->container }, counts,
 					    (double)v->u64 / 1e9, now);

@@ -15,6 +15,14 @@ void ns_histogram_merge(struct ns_histogram *dst, const struct ns_histogram *src
 		dst->slots[i] += src->slots[i];
 }
 
+void ns_histogram_add(struct ns_histogram *h, uint64_t ns)
+{
+	struct ns_histogram one = { .count = 1, .sum_ns = ns, .min_ns = ns, .max_ns = ns };
+
+	one.slots[ns_latency_slot(ns_histogram_us_up(ns))] = 1;
+	ns_histogram_merge(h, &one);
+}
+
 void ns_histogram_add_row(struct ns_histogram *dst, const struct ns_latency_hist *row)
 {
 	struct ns_histogram h = {

@@ -34,6 +34,9 @@ static inline uint64_t ns_histogram_le_us(unsigned int slot)
 /* Adds @src's samples to @dst. */
 void ns_histogram_merge(struct ns_histogram *dst, const struct ns_histogram *src);
 
+/* Adds one sample of @ns nanoseconds to @h. */
+void ns_histogram_add(struct ns_histogram *h, uint64_t ns);
+
 /* Adds one CPU's kernel row to @dst. */
 void ns_histogram_add_row(struct ns_histogram *dst, const struct ns_latency_hist *row);
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,4 +94,27 @@ void *ns_keytable_get(struct ns_keytable *t, const void *key, size_t max)
 	memcpy(it, key, t->key_size);
 	t->index[free_slot(t, key)] = ++t->n;
 	return it;
+}
+
+int ns_keytable_keep(struct ns_keytable *t, bool (*keep)(const void *item, void *ctx), void *ctx)
+{
+	struct ns_keytable kept;
+
+	ns_keytable_init(&kept, t->item_size, t->key_size);
+	for (size_t i = 0; i < t->n; i++) {
+		const void *item = ns_keytable_at(t, i);
+		void *copy;
+
+		if (!keep(item, ctx))
+			continue;
+		copy = ns_keytable_get(&kept, item, 0);
+		if (!copy) {
+			ns_keytable_release(&kept);
+			return -ENOMEM;
+		}
+		memcpy(copy, item, t->item_size);
+	}
+	ns_keytable_release(t);
+	*t = kept;
+	return 0;
 }

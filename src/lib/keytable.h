@@ -7,6 +7,7 @@
 #ifndef NETSIGHT_KEYTABLE_H
 #define NETSIGHT_KEYTABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,5 +42,11 @@ void *ns_keytable_find(const struct ns_keytable *t, const void *key);
  * without memory.
  */
 void *ns_keytable_get(struct ns_keytable *t, const void *key, size_t max);
+
+/*
+ * Keeps only the items @keep says to (in their order), and gives the memory
+ * of the others back. 0, or -ENOMEM with @t as it was.
+ */
+int ns_keytable_keep(struct ns_keytable *t, bool (*keep)(const void *item, void *ctx), void *ctx);
 
 #endif /* NETSIGHT_KEYTABLE_H */

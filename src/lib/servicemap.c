@@ -170,14 +170,8 @@ void ns_service_map__add(struct ns_service_map *map, const struct ns_record *rec
 		if (v)
 			ns_histogram_merge(&e->connect, v->hist);
 		v = ns_record_find(rec, NS_F_CONNECT_LATENCY);
-		if (v) {
-			struct ns_histogram one = {
-				.count = 1, .sum_ns = v->u64, .min_ns = v->u64, .max_ns = v->u64
-			};
-
-			one.slots[ns_latency_slot(ns_histogram_us_up(v->u64))] = 1;
-			ns_histogram_merge(&e->connect, &one);
-		}
+		if (v)
+			ns_histogram_add(&e->connect, v->u64);
 	} else if (!strcmp(rec->action, "connect_failed")) {
 		e->failures += n;
 	} else if (!strcmp(rec->action, "close")) {

@@ -92,7 +92,6 @@ static struct {
 	size_t live; /* pending queries not answered or timed out */
 	struct ns_keytable summary; /* struct summary_row */
 	bool summarizing;
-	__u64 unanswered_at_exit;
 	char qtype_buf[16], rcode_buf[16];
 	struct ns_histogram one; /* the latency of the answer being recorded */
 } dns;
@@ -125,7 +124,6 @@ static int dns_prepare(struct ns_session *s, struct bpf_object *obj)
 	    ns_object_var_set(obj, "dns_by_client", &(__u32){ 1 }, sizeof(__u32)))
 		return -ENOENT;
 	dns.live = 0;
-	dns.unanswered_at_exit = 0;
 	dns.summarizing = dns.o.summary;
 	return ns_object_var_set(obj, "dns_ports", ports, sizeof(ports));
 }
@@ -243,14 +241,8 @@ static int on_answer(const struct ns_dns_event *e, const struct ns_dns_msg *m,
 			c->answers++;
 			c->rcodes[m->rcode & (DNS_RCODES - 1)]++;
 			c->errors += m->rcode != 0;
-			if (took) {
-				struct ns_histogram one = {
-					.count = 1, .sum_ns = took, .min_ns = took, .max_ns = took
-				};
-
-				one.slots[ns_latency_slot(ns_histogram_us_up(took))] = 1;
-				ns_histogram_merge(&c->latency, &one);
-			}
+			if (took)
+				ns_histogram_add(&c->latency, took);
 		}
 		return NS_DECODE_KEPT;
 	}
@@ -306,6 +298,12 @@ static int dns_started(struct ns_session *s, struct bpf_object *obj)
 	return dns.o.by_client ? ns_devices_start(&dns.devices, &dns.o.dev, &progs) : 0;
 }
 
+static bool still_pending(const void *item, void *ctx)
+{
+	(void)ctx;
+	return ((const struct pending *)item)->sent_ns != 0;
+}
+
 /* Queries past the timeout: reported, and forgotten. */
 static int dns_tick(struct ns_session *s, struct bpf_object *obj)
 {
@@ -335,20 +333,8 @@ static int dns_tick(struct ns_session *s, struct bpf_object *obj)
 		ns_session__emit(s, &rec, &ns_dns_family);
 	}
 	/* Forget answered queries once they are most of the table. */
-	if (dns.pending.n > 1024 && dns.live < dns.pending.n / 4) {
-		struct ns_keytable kept;
-
-		ns_keytable_init(&kept, sizeof(struct pending), sizeof(struct query_key));
-		for (size_t i = 0; i < dns.pending.n; i++) {
-			const struct pending *p = ns_keytable_at(&dns.pending, i);
-			struct pending *q;
-
-			if (p->sent_ns && (q = ns_keytable_get(&kept, &p->key, 0)))
-				*q = *p;
-		}
-		ns_keytable_release(&dns.pending);
-		dns.pending = kept;
-	}
+	if (dns.pending.n > 1024 && dns.live < dns.pending.n / 4)
+		ns_keytable_keep(&dns.pending, still_pending, NULL);
 	return 0;
 }
 
@@ -357,7 +343,6 @@ static int dns_finish(struct ns_session *s, struct bpf_object *obj)
 	(void)s;
 	(void)obj;
 	ns_devices_stop(&dns.devices);
-	dns.unanswered_at_exit = dns.live;
 	if (dns.live)
 		ns_log(NS_LOG_INFO,
 		       "%zu queries still unanswered at exit, sent less than --timeout ago: not "

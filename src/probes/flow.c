@@ -255,25 +255,16 @@ static struct flow_seen *note_seen(const struct flow_row *r)
 	return seen;
 }
 
+static bool seen_lately(const void *item, void *ctx)
+{
+	(void)ctx;
+	return ((const struct flow_seen *)item)->reading + FLOW_SEEN_READINGS >= fl.readings;
+}
+
 static void forget_old_flows(void)
 {
-	struct ns_keytable kept;
-
-	if (fl.seen.n < max_flows())
-		return;
-	ns_keytable_init(&kept, sizeof(struct flow_seen), sizeof(struct ns_flow_key));
-	for (size_t i = 0; i < fl.seen.n; i++) {
-		const struct flow_seen *old = ns_keytable_at(&fl.seen, i);
-		struct flow_seen *s;
-
-		if (old->reading + FLOW_SEEN_READINGS < fl.readings)
-			continue;
-		s = ns_keytable_get(&kept, &old->key, 0);
-		if (s)
-			*s = *old;
-	}
-	ns_keytable_release(&fl.seen);
-	fl.seen = kept;
+	if (fl.seen.n >= max_flows())
+		ns_keytable_keep(&fl.seen, seen_lately, NULL);
 }
 
 /* Packets and bytes counted in @period on every CPU, then zeroed. */
